@@ -1,0 +1,58 @@
+# entra-sync-upgrade: every entry point sets itself up (a fresh machine needs nothing but a Python >= 3.12).
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+# WinRM to the lab is loopback; never send it through a proxy the machine may have configured.
+export NO_PROXY := 127.0.0.1,localhost
+export no_proxy := 127.0.0.1,localhost
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+
+.PHONY: help setup test unit integration lint demo lab-up lab-down lab-status lab-reset clean
+
+help:
+	@echo "make demo      lab up + the main job on the built-in lab"
+	@echo "make test      everything CI runs (sets itself up)"
+	@echo "make lint      ruff, yamllint, ansible-lint"
+	@echo "make lab-up | lab-down | lab-status | lab-reset"
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt
+	@py=$$(scripts/find-python.sh) || exit 1; \
+	  if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
+	    echo "creating $(VENV) with $$py"; rm -rf $(VENV); "$$py" -m venv $(VENV); fi
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $(STAMP)
+
+test: setup
+	$(BIN)/python -m pytest
+
+unit: setup
+	$(BIN)/python -m pytest tests/unit
+
+integration: setup
+	$(BIN)/python -m pytest tests/integration
+
+lint: setup
+	$(BIN)/ruff check lab plugins tests
+	$(BIN)/yamllint -s .
+
+demo: setup lab-up
+	@scripts/demo.sh
+
+lab-up: setup
+	$(BIN)/python -m lab up
+
+lab-down: setup
+	$(BIN)/python -m lab down
+
+lab-status: setup
+	$(BIN)/python -m lab status
+
+lab-reset: setup
+	$(BIN)/python -m lab reset
+
+clean: lab-down
+	rm -rf .lab reports

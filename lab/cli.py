@@ -1,0 +1,176 @@
+"""python -m lab up | down | status | snapshot [HOST...] | reset [HOST...] | log HOST | serve"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from . import config
+from .twin.store import TwinStore
+from .wsman import requestlog
+
+PID_FILE = "lab.pid"
+
+
+def _pid() -> int | None:
+    path = config.run_dir() / PID_FILE
+    if not path.exists():
+        return None
+    pid = int(path.read_text().strip() or 0)
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, ValueError):
+        return None
+    return pid
+
+
+def _port_open(port: int, address: str = "127.0.0.1") -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((address, port)) == 0
+
+
+def _store() -> TwinStore:
+    return TwinStore(config.state_dir(), config.PROFILES_DIR)
+
+
+def up(args) -> int:
+    hosts = config.load_hosts()
+    if _pid():
+        print(f"lab already running (pid {_pid()})")
+        return status(args)
+    busy = [h for h in hosts for p in (h.https_port, h.http_port) if _port_open(p)]
+    if busy:
+        print(f"lab: port in use for {', '.join(sorted({h.name for h in busy}))}; is another lab running?",
+              file=sys.stderr)
+        return 1
+    run = config.run_dir()
+    run.mkdir(parents=True, exist_ok=True)
+    (run / "ready").unlink(missing_ok=True)
+    logfile = open(run / "lab.log", "ab")
+    proc = subprocess.Popen([sys.executable, "-m", "lab", "serve"], cwd=config.REPO, stdout=logfile,
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    (run / PID_FILE).write_text(str(proc.pid))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            print(f"lab: server exited with {proc.returncode}; see {run / 'lab.log'}", file=sys.stderr)
+            print((run / "lab.log").read_text()[-3000:], file=sys.stderr)
+            return 1
+        if (run / "ready").exists() and all(_port_open(h.https_port) for h in hosts):
+            return status(args)
+        time.sleep(0.1)
+    print("lab: server did not become ready within 60 s", file=sys.stderr)
+    return 1
+
+
+def down(args) -> int:
+    pid = _pid()
+    if not pid:
+        print("lab is not running")
+        (config.run_dir() / PID_FILE).unlink(missing_ok=True)
+        return 0
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, signal.SIGKILL)
+    (config.run_dir() / PID_FILE).unlink(missing_ok=True)
+    print(f"lab stopped (pid {pid})")
+    return 0
+
+
+def status(args) -> int:
+    pid = _pid()
+    hosts = config.load_hosts()
+    store = _store()
+    print(f"lab {'running, pid ' + str(pid) if pid else 'stopped'}; state in {config.HOME}")
+    print(f"{'host':28} {'profile':26} {'https':>6} {'http':>6}  {'PowerShell':10} listening")
+    ok = True
+    for h in hosts:
+        listening = _port_open(h.https_port) and _port_open(h.http_port)
+        ok = ok and (listening or not pid)
+        ps = store.load(h.name).powershell_version if store.path(h.name).exists() else "-"
+        print(f"{h.name:28} {h.profile:26} {h.https_port:>6} {h.http_port:>6}  {ps:10} {'yes' if listening else 'no'}")
+    return 0 if ok else 1
+
+
+def _selected(names: list[str]) -> list[config.LabHost]:
+    hosts = config.load_hosts()
+    if not names:
+        return hosts
+    known = {h.name: h for h in hosts}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise SystemExit(f"lab: unknown host(s) {', '.join(unknown)}; see inventories/lab/hosts.yml")
+    return [known[n] for n in names]
+
+
+def reset(args) -> int:
+    store = _store()
+    for h in _selected(args.hosts):
+        store.reset(h.name, h.profile)
+        (config.log_dir() / f"{h.name}.jsonl").unlink(missing_ok=True)
+    print(f"reset {len(_selected(args.hosts))} host(s) to their profiles")
+    return 0
+
+
+def snapshot(args) -> int:
+    """A stable digest of the twins' state, then the state itself: equal digests mean nothing changed."""
+    store = _store()
+    hosts = _selected(args.hosts)
+    for h in hosts:
+        store.ensure(h.name, h.profile)
+    names = [h.name for h in hosts]
+    print(f"digest {store.digest(names)}")
+    if not args.digest_only:
+        print(json.dumps({n: store.load(n).to_dict() for n in names}, sort_keys=True, indent=1))
+    return 0
+
+
+def show_log(args) -> int:
+    for entry in requestlog.read(config.log_dir() / f"{args.host}.jsonl"):
+        print(json.dumps(entry, sort_keys=True))
+    return 0
+
+
+def serve(args) -> int:
+    from .server import serve as run
+
+    run()
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lab", description="The entra-sync-upgrade lab.")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("up", help="start the lab in the background").set_defaults(func=up)
+    sub.add_parser("down", help="stop the lab").set_defaults(func=down)
+    sub.add_parser("status", help="show hosts and whether they listen").set_defaults(func=status)
+    p = sub.add_parser("snapshot", help="print a digest and the state of the twins")
+    p.add_argument("hosts", nargs="*")
+    p.add_argument("--digest-only", action="store_true")
+    p.set_defaults(func=snapshot)
+    p = sub.add_parser("reset", help="rebuild twins from their profiles and clear their request logs")
+    p.add_argument("hosts", nargs="*")
+    p.set_defaults(func=reset)
+    p = sub.add_parser("log", help="print a host's request log")
+    p.add_argument("host")
+    p.set_defaults(func=show_log)
+    sub.add_parser("serve", help="run the lab in the foreground").set_defaults(func=serve)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except config.InventoryError as exc:
+        print(f"lab: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,82 @@
+"""Where the lab keeps its state and which hosts it serves.
+
+The lab inventory (inventories/lab/) is the single source of truth: every host there names its
+profile (`lab_profile`) and its loopback ports (`ansible_port` for HTTPS, `lab_http_port` for HTTP).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+INVENTORY_DIR = REPO / "inventories" / "lab"
+HOME = REPO / ".lab"  # git-ignored: CA, twin state, request logs, pid file
+PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
+
+
+@dataclass(frozen=True)
+class LabHost:
+    name: str
+    profile: str
+    https_port: int
+    http_port: int
+    address: str = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    username: str
+    password: str
+
+
+class InventoryError(ValueError):
+    pass
+
+
+def _walk_hosts(group: dict, found: dict[str, dict]) -> None:
+    for name, hostvars in (group.get("hosts") or {}).items():
+        found.setdefault(name, {}).update(hostvars or {})
+    for child in (group.get("children") or {}).values():
+        _walk_hosts(child or {}, found)
+
+
+def load_hosts(inventory_dir: Path = INVENTORY_DIR) -> list[LabHost]:
+    data = yaml.safe_load((inventory_dir / "hosts.yml").read_text())
+    found: dict[str, dict] = {}
+    _walk_hosts(data.get("all", {}), found)
+    hosts = []
+    for name, hv in sorted(found.items()):
+        missing = [k for k in ("lab_profile", "ansible_port", "lab_http_port") if k not in hv]
+        if missing:
+            raise InventoryError(f"lab host {name} lacks {', '.join(missing)} in {inventory_dir / 'hosts.yml'}")
+        if not (PROFILES_DIR / f"{hv['lab_profile']}.yml").is_file():
+            raise InventoryError(f"lab host {name}: no profile lab/profiles/{hv['lab_profile']}.yml")
+        hosts.append(LabHost(name, hv["lab_profile"], int(hv["ansible_port"]), int(hv["lab_http_port"])))
+    ports = [p for h in hosts for p in (h.https_port, h.http_port)]
+    if len(ports) != len(set(ports)):
+        raise InventoryError("two lab hosts share a port in inventories/lab/hosts.yml")
+    return hosts
+
+
+def load_credentials(inventory_dir: Path = INVENTORY_DIR) -> Credentials:
+    data = yaml.safe_load((inventory_dir / "group_vars" / "all" / "winrm.yml").read_text())
+    return Credentials(data["ansible_user"], data["ansible_password"])
+
+
+def state_dir() -> Path:
+    return HOME / "state"
+
+
+def log_dir() -> Path:
+    return HOME / "log"
+
+
+def pki_dir() -> Path:
+    return HOME / "pki"
+
+
+def run_dir() -> Path:
+    return HOME / "run"

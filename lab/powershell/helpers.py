@@ -1,0 +1,62 @@
+"""Ansible's own executor scripts (mkdtemp, expand_user, put_file, fetch_file) run on a twin."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import ntpath
+
+from ..twin.filesystem import FileSystemError
+from ..twin.host import Twin
+from .result import Result
+
+
+def mkdtemp(twin: Twin, params: dict, user: str) -> Result:
+    base = twin.expand_env(params["Directory"], user)
+    path = ntpath.join(base, params["Name"])
+    if twin.files.exists(path):
+        return Result.error(f"An item with the specified name {path} already exists.")
+    twin.files.mkdir(path)
+    return Result(path.encode() + b"\r\n")
+
+
+def expand_user(twin: Twin, params: dict, user: str) -> Result:
+    path, home = params["Path"], twin.environment(user)["USERPROFILE"]
+    if path == "~":
+        return Result(home.encode() + b"\r\n")
+    if path.startswith("~\\"):
+        return Result(ntpath.join(home, path[2:]).encode() + b"\r\n")
+    return Result(path.encode() + b"\r\n")
+
+
+def put_file(twin: Twin, params: dict, data: bytes) -> Result:
+    path = params["Path"]
+    content = b"".join(base64.b64decode(line) for line in data.split(b"\r\n") if line.strip())
+    parent = ntpath.dirname(path)
+    if not twin.files.is_dir(parent):
+        return Result.error(f"Could not find a part of the path '{path}'.")
+    try:
+        twin.files.write(path, content)
+    except FileSystemError as exc:
+        return Result.error(str(exc))
+    return Result(b'{"sha1":"%s"}\r\n' % hashlib.sha1(content).hexdigest().encode())
+
+
+def fetch_file(twin: Twin, params: dict) -> Result:
+    path = params["Path"]
+    entry = twin.files.get(path)
+    if entry is None:
+        return Result(b"", f"{path} does not exist\r\n".encode(), 1)
+    if entry["type"] == "dir":
+        return Result(b"[DIR]\r\n")
+    offset, size = int(params["Offset"]), int(params["BufferSize"])
+    chunk = twin.files.read(path)[offset : offset + size]
+    return Result(base64.b64encode(chunk) + b"\r\n" if chunk else b"")
+
+
+HELPERS = {
+    "powershell_mkdtemp.ps1": lambda twin, p, data, user: mkdtemp(twin, p, user),
+    "powershell_expand_user.ps1": lambda twin, p, data, user: expand_user(twin, p, user),
+    "winrm_put_file.ps1": lambda twin, p, data, user: put_file(twin, p, data),
+    "winrm_fetch_file.ps1": lambda twin, p, data, user: fetch_file(twin, p),
+}

@@ -1,0 +1,72 @@
+"""The lab process: one HTTPS and one HTTP listener per lab host, all in one Python process."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import ssl
+import threading
+
+from . import config, pki
+from .powershell.dispatch import Dispatcher
+from .powershell.scripts import PROJECT_SCRIPTS
+from .twin.store import TwinStore
+from .wsman.requestlog import RequestLog
+from .wsman.server import Endpoint, HostServer
+from .wsman.shells import ShellManager
+
+log = logging.getLogger("lab")
+
+
+def write_ntlm_users(path, creds: config.Credentials, hosts: list[config.LabHost]) -> None:
+    """pyspnego's NTLM acceptor reads NTLM_USER_FILE: list every domain form a client may send."""
+    lines = [f":{creds.username}:{creds.password}"]
+    for host in hosts:
+        lines.append(f"{host.name.upper()[:15]}:{creds.username}:{creds.password}")
+    lines.append(f"LAB:{creds.username}:{creds.password}")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    os.environ["NTLM_USER_FILE"] = str(path)
+
+
+def build_servers(hosts: list[config.LabHost], creds: config.Credentials) -> list[HostServer]:
+    ca, cert, key = pki.ensure_pki(config.pki_dir())
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.minimum_version = ssl.TLSVersion.TLSv1_2
+    tls.load_cert_chain(cert, key)
+    cbt = pki.channel_binding_hash(cert)
+    store = TwinStore(config.state_dir(), config.PROFILES_DIR)
+    servers = []
+    for host in hosts:
+        store.ensure(host.name, host.profile)
+        dispatcher = Dispatcher(host.name, store, creds.username, PROJECT_SCRIPTS)
+        endpoint = Endpoint(host.name, ShellManager(dispatcher), RequestLog(config.log_dir() / f"{host.name}.jsonl"),
+                            creds.username, creds.password, describe_command=dispatcher.describe)
+        servers.append(HostServer((host.address, host.https_port), endpoint, tls, cbt))
+        servers.append(HostServer((host.address, host.http_port), endpoint))
+    return servers
+
+
+def serve() -> None:
+    """Run until SIGTERM/SIGINT. Called by `python -m lab serve` (which `lab up` starts in the background)."""
+    logging.basicConfig(level=os.environ.get("LAB_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    hosts = config.load_hosts()
+    creds = config.load_credentials()
+    config.run_dir().mkdir(parents=True, exist_ok=True)
+    write_ntlm_users(config.run_dir() / "ntlm_users", creds, hosts)
+    servers = build_servers(hosts, creds)
+    for srv in servers:
+        threading.Thread(target=srv.serve_forever, daemon=True, name=f"wsman-{srv.server_port}").start()
+    log.info("lab serving %d hosts on %d ports", len(hosts), len(servers))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    (config.run_dir() / "ready").write_text(str(os.getpid()))
+    stop.wait()
+    for srv in servers:
+        srv.shutdown()
+        srv.server_close()
+    log.info("lab stopped")

@@ -1,0 +1,1 @@
+"""State of simulated Windows hosts (moto's "models"): no protocol code here."""

@@ -1,0 +1,65 @@
+"""Persistence of twins: one JSON file per host under .lab/state, locked while a command runs."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from .host import Twin
+
+
+class TwinStore:
+    def __init__(self, state_dir: Path, profiles_dir: Path):
+        self.state_dir = state_dir
+        self.profiles_dir = profiles_dir
+
+    def path(self, host: str) -> Path:
+        return self.state_dir / f"{host}.json"
+
+    def reset(self, host: str, profile: str) -> Twin:
+        twin = Twin.from_profile(host, profile, self.profiles_dir)
+        with self._locked(host):
+            self._write(host, twin)
+        return twin
+
+    def ensure(self, host: str, profile: str) -> None:
+        if not self.path(host).exists():
+            self.reset(host, profile)
+
+    def load(self, host: str) -> Twin:
+        return Twin.from_dict(json.loads(self.path(host).read_text()))
+
+    @contextlib.contextmanager
+    def session(self, host: str):
+        """Load the twin, yield it, and write it back only if the command changed it."""
+        with self._locked(host):
+            twin = self.load(host)
+            before = twin.canonical()
+            yield twin
+            if twin.canonical() != before:
+                self._write(host, twin)
+
+    def digest(self, hosts: list[str]) -> str:
+        h = hashlib.sha256()
+        for host in sorted(hosts):
+            h.update(host.encode() + b"\0" + self.load(host).canonical().encode() + b"\0")
+        return h.hexdigest()
+
+    @contextlib.contextmanager
+    def _locked(self, host: str):
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.state_dir / f".{host}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _write(self, host: str, twin: Twin) -> None:
+        tmp = self.path(host).with_suffix(".tmp")
+        tmp.write_text(json.dumps(twin.to_dict(), sort_keys=True, indent=1))
+        os.replace(tmp, self.path(host))
