@@ -1,0 +1,112 @@
+"""Twin of ansible.windows.win_get_url: downloads come from the profile's `web:` map, never from the network."""
+
+import hashlib
+import ntpath
+import re
+import time
+from urllib.parse import unquote, urlsplit
+
+from ._common import (
+    HASHES,
+    WEB_REQUEST_OPTIONS,
+    abspath,
+    checksum,
+    fail_with,
+    parse_args,
+    twin_errors,
+    web_body,
+    web_content,
+    web_request_unsimulated,
+)
+
+OPTIONS = {
+    "url": {"type": "str", "required": True},
+    "dest": {"type": "path", "required": True},
+    "force": {"type": "bool", "default": True},
+    "checksum": {"type": "str"},
+    "checksum_algorithm": {"type": "str", "default": "sha1", "choices": list(HASHES)},
+    "checksum_url": {"type": "str"},
+    **WEB_REQUEST_OPTIONS,
+}
+NO_FOLDER = ("Ensure download destination folder exists (perhaps using win_file state=directory) "
+             "before win_get_url runs.")
+REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error"}
+
+
+def fetch(ctx, result, url, what):
+    """The body the lab serves for url, setting status_code/msg as Invoke-AnsibleWindowsWebRequest does."""
+    entry = web_content(ctx, url)
+    status = int(entry.get("status_code", 200))
+    result.update(status_code=status, msg=REASONS.get(status, "OK") if status != 200 else "OK")
+    if status >= 400:
+        fail_with(ctx, f"{what}The remote server returned an error: ({status}) {result['msg']}.", result)
+    return web_body(ctx, url, entry)
+
+
+@twin_errors
+def run(ctx):
+    p = parse_args(ctx, "win_get_url", OPTIONS, mutually_exclusive=[["checksum", "checksum_url"]])
+    web_request_unsimulated(ctx, "win_get_url", p)
+    fs, url, algorithm = ctx.twin.files, p["url"], p["checksum_algorithm"].strip().lower()
+    started = time.monotonic()
+    result = {"changed": False, "elapsed": 0, "url": url}
+    dest = abspath(ctx, p["dest"])
+    if fs.is_dir(dest):
+        parts = urlsplit(url)
+        basename = ntpath.basename(unquote(parts.path).replace("/", "\\"))
+        dest = ntpath.join(dest, basename if parts.path not in ("", "/") and basename else parts.hostname or "")
+    elif p["dest"].endswith(("\\", "/")):
+        fail_with(ctx, f"The destination path '{p['dest']}' does not exist, or is not visible to the current user. "
+                 + NO_FOLDER, result)
+    result["dest"] = dest
+    want = p["checksum"].strip().lower() if p["checksum"] else None
+    if p["checksum_url"]:
+        want = checksum_from_url(ctx, result, p["checksum_url"].strip(), url, dest)
+
+    force = p["force"]
+    dest_checksum = checksum(fs, dest, algorithm) if fs.exists(dest) else None
+    if dest_checksum and want and dest_checksum != want:
+        force = True
+    if dest_checksum and want and dest_checksum == want and not force:
+        result.update(checksum_dest=dest_checksum, size=fs.size(dest))
+    elif force or not fs.exists(dest) or remote_is_newer(ctx, url, dest):
+        download(ctx, result, url, dest, want, dest_checksum, algorithm)
+    if "checksum_dest" not in result and fs.exists(dest):
+        result.update(checksum_dest=checksum(fs, dest, algorithm), size=fs.size(dest))
+    result["elapsed"] = round(time.monotonic() - started, 6)
+    return result
+
+
+def remote_is_newer(ctx, url, dest):
+    """force=no: a HEAD request; a server that sends no Last-Modified makes .NET report 'now', so it is newer."""
+    entry = web_content(ctx, url)
+    return float(entry.get("last_modified", time.time())) > float(ctx.twin.files.get(dest).get("mtime", 0))
+
+
+def download(ctx, result, url, dest, want, dest_checksum, algorithm):
+    parent = ntpath.dirname(dest)
+    if not ctx.twin.files.is_dir(parent):
+        fail_with(ctx, f"The path '{parent}' does not exist for destination '{dest}', or is not visible to the current "
+                 "user. " + NO_FOLDER, result)
+    body = fetch(ctx, result, url, f"Error downloading '{url}' to '{dest}': ")
+    result["checksum_src"] = got = hashlib.new(algorithm, body).hexdigest()
+    if want and want != got:
+        fail_with(ctx, f"The checksum for {url} did not match '{want}', it was '{got}'", result)
+    if dest_checksum == got:
+        result.update(checksum_dest=dest_checksum, size=ctx.twin.files.size(dest))
+        return
+    if not ctx.check_mode:
+        ctx.twin.files.write(dest, body)
+    result["changed"] = True
+
+
+def checksum_from_url(ctx, result, checksum_url, url, dest):
+    if urlsplit(checksum_url).scheme not in ("file", "ftp", "http", "https"):
+        fail_with(ctx, f"Unsupported 'checksum_url' value for '{dest}': '{checksum_url}'", result)
+    text = fetch(ctx, result, checksum_url, f"Error when getting the remote checksum from '{checksum_url}'. ").decode()
+    basename = unquote(urlsplit(url).path).rsplit("/", 1)[-1]
+    lines = [x for x in re.split(r"\r?\n", text) if re.search(r"\s+\.?/?\\?" + re.escape(basename) + r"\s*$", x)]
+    if not lines:
+        fail_with(ctx, f"Checksum record not found for file name '{basename}' in file from url: '{checksum_url}'",
+                  result)
+    return re.sub(r"\W+", "", lines[0].split(" ", 1)[0].strip()).lower()  # PowerShell compares case-insensitively
