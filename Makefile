@@ -17,7 +17,13 @@ help:
 	@echo "make lint      ruff, yamllint, ansible-lint"
 	@echo "make lab-up | lab-down | lab-status | lab-reset"
 
-setup: $(STAMP)
+COLLECTION_LINK := .ansible/collections/ansible_collections/entra/sync_upgrade
+
+setup: $(STAMP) $(COLLECTION_LINK)
+
+# the repository is the collection entra.sync_upgrade; Ansible finds it through this link
+$(COLLECTION_LINK):
+	@mkdir -p $(dir $@) && ln -sfn ../../../.. $@
 
 $(STAMP): requirements.txt
 	@py=$$(scripts/find-python.sh) || exit 1; \

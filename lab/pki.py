@@ -30,7 +30,7 @@ def ensure_pki(directory: Path) -> tuple[Path, Path, Path]:
     if ca_pem.exists() and cert_pem.exists() and key_pem.exists():
         return ca_pem, cert_pem, key_pem
     directory.mkdir(parents=True, exist_ok=True)
-    now = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca = (
         x509.CertificateBuilder()

@@ -10,4 +10,4 @@ def error_stream(message: str) -> bytes:
     return (
         '#< CLIXML\r\n<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">'
         f'<S S="Error">{text}_x000D__x000A_</S></Objs>'
-    ).encode("utf-8")
+    ).encode()

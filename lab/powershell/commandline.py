@@ -22,7 +22,8 @@ def parse(command: str, args: list[str]) -> Invocation:
         return Invocation("cmd", " ".join(tokens))
     for i, tok in enumerate(tokens[1:], start=1):
         low = tok.lower()
-        if len(low) >= 2 and "-encodedcommand".startswith(low) and i + 1 < len(tokens):
+        # -EncodedCommand, any unambiguous prefix of it, or its documented alias -ec
+        if (low == "-ec" or (len(low) >= 2 and "-encodedcommand".startswith(low))) and i + 1 < len(tokens):
             script = base64.b64decode(tokens[i + 1]).decode("utf-16-le")
             return Invocation("powershell", script)
         if low in ("-command", "-c") and i + 1 < len(tokens):

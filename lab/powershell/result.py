@@ -17,11 +17,11 @@ class Result:
     name: str = ""
 
     @classmethod
-    def json(cls, obj: dict, rc: int = 0, **kw) -> "Result":
+    def json(cls, obj: dict, rc: int = 0, **kw) -> Result:
         return cls(json.dumps(obj).encode("utf-8") + b"\r\n", b"", rc, **kw)
 
     @classmethod
-    def error(cls, message: str, rc: int = 1, **kw) -> "Result":
+    def error(cls, message: str, rc: int = 1, **kw) -> Result:
         return cls(b"", error_stream(message), rc, **kw)
 
 

@@ -76,7 +76,7 @@ class Twin:
 
     # construction -------------------------------------------------------------------------
     @classmethod
-    def from_profile(cls, host: str, profile: str, profiles_dir: Path) -> "Twin":
+    def from_profile(cls, host: str, profile: str, profiles_dir: Path) -> Twin:
         spec = load_profile(profile, profiles_dir)
         unknown = set(spec) - {"description", "hostname", "domain", "domain_role", "os", "disk", "registry",
                                "services", "files", "wmi", "sql", "sync", "web", "installers", "users"}
@@ -130,7 +130,7 @@ class Twin:
         return twin
 
     @classmethod
-    def from_dict(cls, state: dict) -> "Twin":
+    def from_dict(cls, state: dict) -> Twin:
         return cls(state)
 
     def to_dict(self) -> dict:

@@ -6,8 +6,8 @@ import base64
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 # A runner gets (command, args, stdin, env) and returns (stdout, stderr, rc). It may block (Start-Sleep).
 Runner = Callable[[str, list[str], bytes, dict], tuple[bytes, bytes, int]]

@@ -1,0 +1,21 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+os.environ.setdefault("no_proxy", "127.0.0.1,localhost")
+
+
+@pytest.fixture(scope="session")
+def lab():
+    """The lab, started if it is not running (and stopped again if this session started it)."""
+    from tests.labfixture import Lab
+
+    instance = Lab()
+    instance.up()
+    instance.reset()
+    yield instance
+    instance.down()

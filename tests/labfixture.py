@@ -1,0 +1,118 @@
+"""Start, reset and inspect the lab from tests; run Ansible against it with machine-readable output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from lab import cli, config
+from lab.twin.store import TwinStore
+from lab.wsman import requestlog
+
+REPO = config.REPO
+BIN = Path(sys.executable).parent
+
+
+def env() -> dict:
+    e = dict(os.environ)
+    e.update({
+        "PATH": f"{BIN}{os.pathsep}{e.get('PATH', '')}",
+        "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
+        "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
+        "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
+        "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
+        "ANSIBLE_NOCOLOR": "1",
+    })
+    return e
+
+
+class Lab:
+    def __init__(self):
+        self.hosts = {h.name: h for h in config.load_hosts()}
+        self.creds = config.load_credentials()
+        self.store = TwinStore(config.state_dir(), config.PROFILES_DIR)
+        self.ca = config.pki_dir() / "ca.pem"
+        self.started_here = False
+
+    def up(self) -> None:
+        if cli._pid() is None:
+            rc = subprocess.run([sys.executable, "-m", "lab", "up"], cwd=REPO, env=env()).returncode
+            assert rc == 0, "the lab did not start (see .lab/run/lab.log)"
+            self.started_here = True
+
+    def down(self) -> None:
+        if self.started_here:
+            subprocess.run([sys.executable, "-m", "lab", "down"], cwd=REPO, env=env(), check=True)
+
+    def reset(self, *hosts: str) -> None:
+        subprocess.run([sys.executable, "-m", "lab", "reset", *hosts], cwd=REPO, env=env(), check=True,
+                       capture_output=True)
+
+    def digest(self, *hosts: str) -> str:
+        return self.store.digest(list(hosts or self.hosts))
+
+    def twin(self, host: str):
+        return self.store.load(host)
+
+    def log(self, host: str) -> list[dict]:
+        return requestlog.read(config.log_dir() / f"{host}.jsonl")
+
+    def clear_log(self, host: str) -> None:
+        (config.log_dir() / f"{host}.jsonl").unlink(missing_ok=True)
+
+    # Ansible ---------------------------------------------------------------------------
+    def playbook(self, plays: list[dict] | str, *args: str, check: bool = False) -> PlaybookRun:
+        """Run a playbook (YAML text/list, or a path relative to the repo) with the json callback."""
+        if isinstance(plays, str) and plays.endswith(".yml") and (REPO / plays).exists():
+            path, tmp = str(REPO / plays), None
+        else:
+            tmp = tempfile.NamedTemporaryFile("w", suffix=".yml", dir=REPO / ".lab", delete=False)
+            tmp.write(plays if isinstance(plays, str) else yaml.safe_dump(plays, sort_keys=False))
+            tmp.close()
+            path = tmp.name
+        cmd = [str(BIN / "ansible-playbook"), path, *args] + (["--check", "--diff"] if check else [])
+        try:
+            proc = subprocess.run(cmd, cwd=REPO, env=env(), capture_output=True, text=True, timeout=900)
+        finally:
+            if tmp:
+                os.unlink(tmp.name)
+        return PlaybookRun(proc)
+
+
+class PlaybookRun:
+    def __init__(self, proc: subprocess.CompletedProcess):
+        self.rc = proc.returncode
+        self.stderr = proc.stderr
+        try:
+            self.data = json.loads(proc.stdout[proc.stdout.index("{"):])
+        except ValueError as exc:
+            raise AssertionError(f"ansible-playbook printed no JSON (rc {proc.returncode}):\n"
+                                 f"{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}") from exc
+
+    @property
+    def stats(self) -> dict:
+        return self.data["stats"]
+
+    def results(self, task_name: str) -> dict[str, dict]:
+        """host -> result of the named task (last play that has it)."""
+        found = {}
+        for play in self.data["plays"]:
+            for task in play["tasks"]:
+                if task["task"]["name"] == task_name:
+                    found.update(task["hosts"])
+        if not found:
+            raise AssertionError(f"no task named {task_name!r} ran")
+        return found
+
+    def changed(self) -> int:
+        return sum(s.get("changed", 0) for s in self.stats.values())
+
+    def failures(self) -> dict[str, int]:
+        return {h: s.get("failures", 0) + s.get("unreachable", 0) for h, s in self.stats.items()
+                if s.get("failures", 0) + s.get("unreachable", 0)}
