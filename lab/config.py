@@ -62,7 +62,7 @@ def load_hosts(inventory_dir: Path = INVENTORY_DIR) -> list[LabHost]:
 
 
 def load_credentials(inventory_dir: Path = INVENTORY_DIR) -> Credentials:
-    data = yaml.safe_load((inventory_dir / "group_vars" / "all" / "winrm.yml").read_text())
+    data = yaml.safe_load((inventory_dir / "group_vars" / "windows" / "winrm.yml").read_text())
     return Credentials(data["ansible_user"], data["ansible_password"])
 
 
