@@ -1,0 +1,60 @@
+#!/usr/bin/python
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Documentation stub: the work is done on the controller by plugins/action/sync_decide.py.
+
+DOCUMENTATION = r"""
+module: sync_decide
+short_description: Decide the upgrade path of a sync server from its facts and Microsoft's rules
+description:
+  - Runs on the controller only. Applies the decision table (docs/decision-rules.md) to the facts from
+    M(entra.sync_upgrade.sync_facts) and the lifecycle data file, and returns the path
+    (C(none), C(in_place), C(parallel) or C(blocked)) with reasons, blockers and warnings, each tied to a
+    rule id.
+version_added: 0.1.0
+options:
+  facts: {description: The C(ansible_facts.sync) of the host., type: dict}
+  reachable: {description: Whether the host answered., type: bool, default: true}
+  policy_file: {description: The lifecycle data file (policy/lifecycle.yml)., type: path, required: true}
+  forced_path:
+    description:
+      - C(auto) follows the rules. C(parallel) forces a parallel deployment. C(in_place) forces an in-place
+        upgrade, which needs O(accept_in_place_risk) when the rules say otherwise.
+    type: str
+    choices: [auto, in_place, parallel]
+    default: auto
+  accept_in_place_risk: {description: Explicitly accept the risk of a forced in-place upgrade., type: bool, default: false}
+  target_host:
+    description: Inventory name of the new server for a parallel deployment (host variable C(sync_upgrade_target)).
+    type: str
+  run_date: {description: The date the deadlines are judged against (YYYY-MM-DD); today by default., type: str}
+attributes:
+  check_mode: {support: full, description: Changes nothing.}
+  diff_mode: {support: none, description: Nothing changes.}
+  platform: {platforms: all}
+author: [entra-sync-upgrade developers]
+"""
+
+EXAMPLES = r"""
+- name: Decide the path
+  entra.sync_upgrade.sync_decide:
+    facts: "{{ ansible_facts.sync }}"
+    policy_file: "{{ playbook_dir }}/../policy/lifecycle.yml"
+    target_host: "{{ sync_upgrade_target | default(omit) }}"
+  register: __decision
+"""
+
+RETURN = r"""
+decision:
+  description: The decision.
+  returned: always
+  type: dict
+  contains:
+    path: {description: "none, in_place, parallel or blocked", type: str}
+    target_version: {description: The Entra Connect build to move to., type: str}
+    reasons: {description: "[{rule, text}] why this path", type: list, elements: dict}
+    blockers: {description: "[{rule, text}] what stops the upgrade", type: list, elements: dict}
+    warnings: {description: "[{rule, text}] remediable findings", type: list, elements: dict}
+    deadlines: {description: "[{rule, text, date, passed}] Microsoft deadlines that apply", type: list, elements: dict}
+    urgency: {description: "stopped, degraded or ok", type: str}
+    forced: {description: The path was forced by the user., type: bool}
+"""
