@@ -1,0 +1,415 @@
+"""Fleet assessment report: plugins/plugin_utils/_report.py and the sync_report role's templates.
+
+The templates are rendered with plain Jinja, configured like Ansible's template module (trim_blocks, no
+autoescape): the HTML must escape by itself, because Ansible never autoescapes. They are rendered with autoescape
+on as well, to show the explicit escaping does not double-escape.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import re
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from plugins.plugin_utils._report import build_report, summary_table
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "roles" / "sync_report" / "templates"
+GENERATED_AT = "2026-11-25T22:15:00Z"
+RUN_DATE = "2026-11-25"
+SCRIPT = "<script>alert(1)</script>"
+
+
+def _decision(path, urgency, *, target=None, reasons=(), blockers=(), warnings=(), deadlines=()):
+    return {
+        "path": path, "target_version": target, "urgency": urgency, "forced": False,
+        "reasons": [{"rule": rule, "text": text} for rule, text in reasons],
+        "blockers": [{"rule": rule, "text": text} for rule, text in blockers],
+        "warnings": [{"rule": rule, "text": text} for rule, text in warnings],
+        "deadlines": list(deadlines),
+    }
+
+
+HOSTVARS = {
+    # Past the 2026-09-30 deadline: sync has stopped.
+    "dirsync-old": {
+        "sync_reachable": True,
+        "ansible_facts": {"sync": {
+            "tool": "dirsync", "product": "Windows Azure Active Directory Sync tool", "version": "1.0.7020.0",
+            "os": {"caption": "Microsoft Windows Server 2008 R2 Enterprise", "build": 7601,
+                   "server_core": False, "domain_controller": False},
+            "object_count": 182000, "object_count_source": "sql:mms_metaverse",
+            "database": {"type": "sql_express", "server": "SQL01"}, "staging_mode": None,
+            "powershell_version": "2.0", "dotnet": {"release": 378389, "version": "4.5"},
+            "tls12": {"enabled": False, "missing": ["SCHANNEL\\Client\\Enabled"]},
+            "pending_reboot": False, "warnings": ["staging mode could not be read"],
+        }},
+        "sync_decision": _decision(
+            "parallel", "stopped", target="2.5.79.0",
+            reasons=[("tool.dirsync", "DirSync cannot be upgraded in place")],
+            warnings=[("os.unsupported", "Windows Server 2008 R2 cannot run current Entra Connect")],
+            deadlines=[{"rule": "deadline.v1_retired", "text": "Builds below 2.4.18.0 stop syncing",
+                        "date": "2026-09-30", "passed": True}],
+        ),
+    },
+    # Blocked: a domain controller.
+    "connect-dc": {
+        "sync_reachable": True,
+        "ansible_facts": {"sync": {
+            "tool": "connect", "product": "Microsoft Azure AD Connect", "version": "2.3.20.0",
+            "os": {"caption": "Microsoft Windows Server 2019 Standard", "build": 17763,
+                   "server_core": False, "domain_controller": True},
+            "object_count": 9000, "database": {"type": "localdb"}, "staging_mode": False,
+        }},
+        "sync_decision": _decision(
+            "blocked", "degraded",
+            blockers=[("os.domain_controller", "Entra Connect Sync is installed on a domain controller")],
+            deadlines=[{"rule": "deadline.tls", "text": "TLS 1.2 only", "date": "2027-03-31", "passed": False}],
+        ),
+    },
+    # Unreachable: no facts, no decision.
+    "aadsync-down": {"sync_reachable": False, "ansible_host": "10.0.0.9"},
+    # Nothing to do.
+    "connect-current": {
+        "sync_reachable": True,
+        "ansible_facts": {"sync": {
+            "tool": "connect", "product": "Microsoft Entra Connect Sync", "version": "2.5.79.0",
+            "os": {"caption": "Microsoft Windows Server 2022 Datacenter", "build": 20348, "server_core": True},
+            "object_count": 1200, "database": {"type": "localdb"}, "staging_mode": False,
+        }},
+        "sync_decision": _decision("none", "ok", reasons=[("version.current", "Already on a current build")]),
+    },
+}
+HOSTS = ["connect-current", "aadsync-down", "connect-dc", "dirsync-old"]
+
+
+@pytest.fixture
+def report():
+    return build_report(copy.deepcopy(HOSTVARS), HOSTS, GENERATED_AT, RUN_DATE)
+
+
+def _with_script_host():
+    hostvars = copy.deepcopy(HOSTVARS)
+    hostvars[SCRIPT] = copy.deepcopy(HOSTVARS["connect-dc"])
+    hostvars[SCRIPT]["ansible_facts"]["sync"]["os"]["caption"] = "Windows | <b>bold</b>"
+    hostvars[SCRIPT]["sync_decision"]["blockers"][0]["text"] = '<img src=x onerror="alert(2)"> & more'
+    return build_report(hostvars, [*HOSTS, SCRIPT], GENERATED_AT, RUN_DATE)
+
+
+def _env(autoescape: bool) -> jinja2.Environment:
+    # As Ansible's template module: trim_blocks on, lstrip_blocks off, no autoescape.
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), trim_blocks=True, autoescape=autoescape,
+                              undefined=jinja2.StrictUndefined)
+
+
+def _render(name: str, report: dict, autoescape: bool = False) -> str:
+    return _env(autoescape).get_template(name).render(__sync_report=report, sync_report_title="Fleet <test>")
+
+
+# --- build_report -------------------------------------------------------------------------------------------
+
+
+def test_hosts_are_sorted_by_urgency_then_name(report):
+    assert [(host["host"], host["urgency"]) for host in report["hosts"]] == [
+        ("dirsync-old", "stopped"), ("connect-dc", "degraded"), ("aadsync-down", "unknown"), ("connect-current", "ok"),
+    ]
+
+
+def test_ties_in_urgency_sort_by_name():
+    hostvars = {name: copy.deepcopy(HOSTVARS["connect-current"]) for name in ("b", "C", "a")}
+    assert [host["host"] for host in build_report(hostvars, ["b", "C", "a"], GENERATED_AT, RUN_DATE)["hosts"]] == [
+        "a", "b", "C"]
+
+
+def test_summary_counts(report):
+    summary = report["summary"]
+    assert (summary["total"], summary["reachable"], summary["unreachable"]) == (4, 3, 1)
+    assert summary["by_path"] == {"blocked": 1, "parallel": 1, "in_place": 0, "none": 1, "unreachable": 1}
+    assert summary["by_tool"] == {"connect": 2, "dirsync": 1}
+    assert summary["by_urgency"] == {"stopped": 1, "degraded": 1, "unknown": 1, "due": 0, "ok": 1}
+    assert summary["past_deadline"] == 1
+    assert summary["past_deadline_hosts"] == ["dirsync-old"]
+    assert (report["generated_at"], report["run_date"]) == (GENERATED_AT, RUN_DATE)
+
+
+def test_host_entry_fields(report):
+    old = report["hosts"][0]
+    assert old["reachable"] is True
+    assert (old["tool"], old["version"], old["path"], old["status"], old["target_version"]) == (
+        "dirsync", "1.0.7020.0", "parallel", "parallel", "2.5.79.0")
+    assert old["os"] == {"caption": "Microsoft Windows Server 2008 R2 Enterprise", "build": 7601,
+                         "server_core": False, "domain_controller": False}
+    assert old["os_label"] == "Windows Server 2008 R2 Enterprise"
+    assert (old["object_count"], old["database_type"], old["staging_mode"]) == (182000, "sql_express", None)
+    assert old["reasons"] == [{"rule": "tool.dirsync", "text": "DirSync cannot be upgraded in place"}]
+    assert old["deadlines"][0]["passed"] is True and old["deadlines"][0]["days_left"] == -56
+    assert old["readiness"]["tls12_missing"] == ["SCHANNEL\\Client\\Enabled"]
+    assert old["fact_warnings"] == ["staging mode could not be read"]
+    dc = report["hosts"][1]
+    assert dc["os_label"] == "Windows Server 2019 Standard (DC)"
+    assert dc["deadlines"][0]["days_left"] == 126 and dc["past_deadline"] is False
+
+
+def test_unreachable_host_has_no_facts_and_does_not_crash(report):
+    down = report["hosts"][2]
+    assert down["host"] == "aadsync-down"
+    assert (down["reachable"], down["status"], down["path"], down["tool"], down["urgency"]) == (
+        False, "unreachable", None, None, "unknown")
+    assert down["reasons"] == down["blockers"] == down["warnings"] == down["deadlines"] == []
+
+
+def test_unreachable_flag_wins_over_stale_facts():
+    hostvars = {"stale": {**copy.deepcopy(HOSTVARS["connect-current"]), "sync_reachable": False}}
+    host = build_report(hostvars, ["stale"], GENERATED_AT, RUN_DATE)["hosts"][0]
+    assert (host["status"], host["tool"], host["version"], host["object_count"]) == ("unreachable", None, None, None)
+
+
+def test_unreachable_host_as_the_assessment_records_it():
+    # sync_facts returns sync_reachable as a fact; sync_decide still decides (blocked, urgency unknown)
+    hostvars = {"down": {"ansible_facts": {"sync_reachable": False}, "sync_decision": {
+        "path": "blocked", "proposed_path": None, "target_version": None, "urgency": "unknown", "forced": False,
+        "reasons": [], "warnings": [], "deadlines": [],
+        "blockers": [{"rule": "R-UNREACHABLE", "text": "the host did not answer over WinRM"}]}}}
+    report = build_report(hostvars, ["down"], GENERATED_AT, RUN_DATE)
+    host = report["hosts"][0]
+    assert (host["reachable"], host["status"], host["path"], host["urgency"]) == (False, "unreachable", "blocked",
+                                                                                  "unknown")
+    assert report["summary"]["by_path"]["unreachable"] == 1 and report["summary"]["by_path"]["blocked"] == 0
+    assert "<code>R-UNREACHABLE</code> the host did not answer over WinRM" in _render("report.html.j2", report)
+    assert "- `R-UNREACHABLE` the host did not answer over WinRM" in _render("report.md.j2", report)
+
+
+def test_due_sorts_after_unknown_and_before_ok():
+    hostvars = {"a-ok": copy.deepcopy(HOSTVARS["connect-current"]), "b-due": copy.deepcopy(HOSTVARS["connect-current"]),
+                "c-down": {"sync_reachable": False}}
+    hostvars["b-due"]["sync_decision"]["urgency"] = "due"
+    report = build_report(hostvars, ["a-ok", "b-due", "c-down"], GENERATED_AT, RUN_DATE)
+    assert [host["host"] for host in report["hosts"]] == ["c-down", "b-due", "a-ok"]
+
+
+@pytest.mark.parametrize("hostvars", [
+    {},  # not in hostvars at all
+    {"sync_reachable": True},  # reachable but nothing recorded
+    {"ansible_facts": "garbage", "sync_decision": ["not", "a", "dict"]},
+    {"ansible_facts": {"sync": {"os": None, "database": "x", "tls12": [], "object_count": "n/a", "warnings": None}},
+     "sync_decision": {"path": None, "urgency": "weird", "reasons": None, "blockers": ["bare text"],
+                       "deadlines": [None, {"date": "not a date", "passed": "yes"}]}},
+])
+def test_missing_or_mistyped_keys_never_crash(hostvars):
+    data = {"odd": hostvars} if hostvars else {}
+    report = build_report(data, ["odd"], GENERATED_AT, RUN_DATE)
+    host = report["hosts"][0]
+    assert host["host"] == "odd"
+    assert host["urgency"] == "unknown"
+    assert host["status"] in ("unreachable", "unknown")
+    assert summary_table(report)
+    for name in ("report.md.j2", "report.html.j2"):
+        assert "odd" in _render(name, report)
+
+
+def test_malformed_entries_are_normalised():
+    hostvars = {"odd": {"ansible_facts": {"sync": {"tool": "connect", "object_count": "1234"}},
+                        "sync_decision": {"path": "in_place", "urgency": "ok", "blockers": ["bare text"],
+                                          "deadlines": [None, {"date": "not a date", "passed": "yes"}]}}}
+    host = build_report(hostvars, ["odd"], GENERATED_AT, RUN_DATE)["hosts"][0]
+    assert (host["status"], host["object_count"]) == ("in_place", 1234)
+    assert host["blockers"] == [{"rule": "", "text": "bare text"}]
+    # only a literal true counts as passed
+    assert host["deadlines"] == [{"rule": "", "text": "", "date": "not a date", "passed": False, "days_left": None}]
+
+
+@pytest.mark.parametrize(("urgency", "passed", "expected"), [
+    ("stopped", False, True),  # sync stopped: always in the banner
+    ("degraded", True, True),  # a deadline passed
+    ("degraded", False, False),
+    ("ok", False, False),
+])
+def test_past_deadline(urgency, passed, expected):
+    hostvars = {"h": {"ansible_facts": {"sync": {"tool": "connect"}},
+                      "sync_decision": _decision("in_place", urgency, deadlines=[
+                          {"rule": "d", "text": "t", "date": "2026-09-30", "passed": passed}])}}
+    report = build_report(hostvars, ["h"], GENERATED_AT, RUN_DATE)
+    assert report["hosts"][0]["past_deadline"] is expected
+    assert report["summary"]["past_deadline"] == int(expected)
+
+
+def test_hosts_are_deduplicated_and_unknown_hosts_reported():
+    report = build_report(HOSTVARS, ["connect-current", "connect-current", "ghost"], GENERATED_AT, RUN_DATE)
+    assert [host["host"] for host in report["hosts"]] == ["ghost", "connect-current"]
+    assert report["hosts"][0]["status"] == "unreachable"
+
+
+# --- summary_table ------------------------------------------------------------------------------------------
+
+
+def test_summary_table(report):
+    lines = summary_table(report).splitlines()
+    assert lines[0].split() == ["HOST", "TOOL", "VERSION", "OS", "OBJECTS", "PATH", "URGENCY"]
+    rows = lines[2:2 + len(HOSTS)]
+    assert [row.split()[0] for row in rows] == ["dirsync-old", "connect-dc", "aadsync-down", "connect-current"]
+    # fixed width: the PATH column starts at the same offset on every line
+    offset = lines[0].index("PATH")
+    assert [row[offset:].split()[0] for row in rows] == ["parallel", "blocked", "unreachable", "none"]
+    assert "182,000" in rows[0] and "stopped !" in rows[0] and "-> 2.5.79.0" in rows[0]
+    assert lines[-2] == "4 hosts: 1 blocked, 1 parallel, 1 none, 1 unreachable"
+    assert lines[-1] == "PAST A DEADLINE OR SYNC STOPPED (!): dirsync-old"
+
+
+def test_summary_table_of_an_empty_report():
+    text = summary_table(build_report({}, [], GENERATED_AT, RUN_DATE))
+    assert text.splitlines()[-1] == "0 hosts: none"
+
+
+# --- templates ----------------------------------------------------------------------------------------------
+
+
+def _banner(page: str) -> str:
+    match = re.search(r'<section class="banner".*?</section>', page, re.S)
+    assert match, "no past-deadline banner"
+    return match.group(0)
+
+
+@pytest.mark.parametrize("autoescape", [False, True], ids=["as-ansible", "autoescape"])
+def test_html_banner_lists_only_the_past_deadline_server(report, autoescape):
+    banner = _banner(_render("report.html.j2", report, autoescape))
+    assert "dirsync-old" in banner and "deadline.v1_retired" in banner and "2026-09-30" in banner
+    assert "sync stopped" in banner
+    for other in ("connect-dc", "aadsync-down", "connect-current"):
+        assert other not in banner
+
+
+def test_html_without_past_deadline_has_no_banner():
+    report = build_report(HOSTVARS, ["connect-current", "connect-dc"], GENERATED_AT, RUN_DATE)
+    page = _render("report.html.j2", report)
+    assert 'class="banner"' not in page and "No server is past a deadline" in page
+
+
+@pytest.mark.parametrize("autoescape", [False, True], ids=["as-ansible", "autoescape"])
+def test_html_escapes_everything(autoescape):
+    page = _render("report.html.j2", _with_script_host(), autoescape)
+    assert SCRIPT not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img" not in page and "<b>bold</b>" not in page and "Fleet <test>" not in page
+    assert "&amp;lt;" not in page, "escaped twice"
+    # the only script element is the page's own sorting code
+    assert page.count("<script>") == 1
+    assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2  # the host cell and its data-sort attribute
+
+
+@pytest.mark.parametrize("autoescape", [False, True], ids=["as-ansible", "autoescape"])
+def test_html_lists_every_host_with_status_and_details(report, autoescape):
+    page = _render("report.html.j2", report, autoescape)
+    bodies = re.findall(r'<tbody class="host status-(\w+)">(.*?)</tbody>', page, re.S)
+    assert [status for status, _ in bodies] == ["parallel", "blocked", "unreachable", "none"]
+    for (_, body), host in zip(bodies, report["hosts"], strict=True):
+        assert f'data-sort="{host["host"]}"' in body
+        assert "<details>" in body
+    assert "<code>os.domain_controller</code>" in bodies[1][1]
+    assert "<code>tool.dirsync</code>" in bodies[0][1] and "<code>os.unsupported</code>" in bodies[0][1]
+    assert 'data-sort="182000"' in bodies[0][1] and 'data-sort="-1"' in bodies[2][1]
+    for status in ("none", "in_place", "parallel", "blocked", "unreachable"):
+        assert f"--{status}:" in page
+
+
+def test_html_is_self_contained_and_well_formed(report):
+    page = _render("report.html.j2", report)
+    assert not re.search(r"https?://", page)
+    assert not re.search(r"<(link|img|iframe)\b|\bsrc=|@import|url\(", page)
+    assert "default-src 'none'" in page
+
+    class Checker(HTMLParser):
+        void = {"meta", "br", "hr", "img", "input", "link"}
+
+        def __init__(self):
+            super().__init__()
+            self.stack, self.errors = [], []
+
+        def handle_starttag(self, tag, attrs):
+            if tag not in self.void:
+                self.stack.append(tag)
+
+        def handle_endtag(self, tag):
+            if self.stack and self.stack[-1] == tag:
+                self.stack.pop()
+            else:
+                self.errors.append((tag, self.getpos()))
+
+    checker = Checker()
+    checker.feed(page)
+    assert checker.errors == [] and checker.stack == []
+
+
+def _md_table_rows(page: str) -> list[str]:
+    lines = page.splitlines()
+    start = lines.index(next(line for line in lines if line.startswith("| Host |"))) + 2
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        rows.append(line)
+    return rows
+
+
+def test_markdown_report(report):
+    page = _render("report.md.j2", report)
+    assert page.startswith("# Fleet &lt;test&gt;\n")
+    assert GENERATED_AT in page
+    assert "- By path: blocked **1**, parallel **1**, in_place **0**, none **1**, unreachable **1**" in page
+    assert "- Past a deadline or sync stopped: **1**" in page
+    rows = _md_table_rows(page)
+    assert [row.split("|")[1].strip() for row in rows] == ["dirsync-old (!)", "connect-dc", "aadsync-down",
+                                                            "connect-current"]
+    for host in HOSTS:
+        assert f"\n## {host}\n" in page
+    assert "- `os.domain_controller` Entra Connect Sync is installed on a domain controller" in page
+    assert "- `tool.dirsync` DirSync cannot be upgraded in place" in page
+    assert "- `os.unsupported` Windows Server 2008 R2 cannot run current Entra Connect" in page
+    assert "\n\n\n" not in page
+
+
+def test_markdown_keeps_the_table_intact_and_inert():
+    report = _with_script_host()
+    page = _render("report.md.j2", report)
+    rows = _md_table_rows(page)
+    assert len(rows) == len(report["hosts"])
+    header = next(line for line in page.splitlines() if line.startswith("| Host |"))
+    cells = len(re.split(r"(?<!\\)\|", header))
+    for row in rows:
+        assert len(re.split(r"(?<!\\)\|", row)) == cells
+    assert SCRIPT not in page and "<img" not in page
+
+
+# --- the filter plugin --------------------------------------------------------------------------------------
+
+
+def test_filter_plugin_exposes_both_filters(monkeypatch):
+    collections = ROOT / ".ansible" / "collections"
+    if not (collections / "ansible_collections" / "entra" / "sync_upgrade").exists():
+        pytest.skip("collection link missing: run make setup")
+    monkeypatch.syspath_prepend(str(collections))
+    module = importlib.import_module("ansible_collections.entra.sync_upgrade.plugins.filter.fleet_report")
+    try:
+        filters = module.FilterModule().filters()
+        report = filters["fleet_report"](HOSTVARS, HOSTS, GENERATED_AT, RUN_DATE)
+        assert report == build_report(HOSTVARS, HOSTS, GENERATED_AT, RUN_DATE)
+        assert filters["fleet_summary_table"](report) == summary_table(report)
+    finally:
+        for name in [name for name in sys.modules if name.startswith("ansible_collections.entra")]:
+            del sys.modules[name]
+
+
+def test_html_urgency_sort_keys_match_the_report_order():
+    from plugins.plugin_utils._report import URGENCY_RANK
+
+    hostvars = {urgency: copy.deepcopy(HOSTVARS["connect-current"]) for urgency in URGENCY_RANK}
+    for urgency, host_vars in hostvars.items():
+        host_vars["sync_decision"]["urgency"] = urgency
+    page = _render("report.html.j2", build_report(hostvars, list(hostvars), GENERATED_AT, RUN_DATE))
+    keys = re.findall(r'<td data-sort="(\d+)" class="urgency-(\w+)">', page)
+    assert [(int(rank), urgency) for rank, urgency in keys] == sorted((rank, u) for u, rank in URGENCY_RANK.items())
