@@ -45,6 +45,9 @@ class Dispatcher:
         return result.stdout, result.stderr, result.rc
 
     def run(self, command: str, args: list[str], stdin: bytes) -> Result:
+        # WinRS runs the command through cmd.exe (WINRS_SKIP_CMD_SHELL=FALSE), which refuses lines over 8191
+        if len(" ".join([command, *args])) > 8191:
+            return Result(stdout=b"", stderr=b"The command line is too long.\r\n", rc=1)
         inv = commandline.parse(command, args)
         if inv.shell == "cmd":
             return self._raw(raw.CMD, inv.text, stdin, f"cmd: {inv.text}")

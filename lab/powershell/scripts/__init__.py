@@ -4,4 +4,9 @@ A project script starts with `# entra-sync-upgrade:<name> v<N>`; the lab runs th
 registered here under <name>, against the twin, exactly where a real host would run the script.
 """
 
-PROJECT_SCRIPTS: dict = {}
+from . import probe, stdin_script
+
+PROJECT_SCRIPTS: dict = {
+    "probe": probe.run,  # plugins/plugin_utils/powershell/probe.ps1
+    "stdin-script": stdin_script.run,  # _probe.STDIN_BOOTSTRAP: runs the script sent on stdin
+}

@@ -1,0 +1,33 @@
+"""The stdin bootstrap (plugins/plugin_utils/_probe.py STDIN_BOOTSTRAP): run the script that arrives on stdin.
+
+A real host runs `& ([scriptblock]::Create(<stdin lines joined>))`; the lab routes that text by its own
+project marker to the matching handler, against the same twin. No marker or an unknown one is not simulated.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..dispatch import PROJECT_MARKER
+from ..result import Result, not_simulated
+
+
+def run(twin, script: str, stdin: bytes) -> Result:
+    from . import PROJECT_SCRIPTS  # the registry imports this module
+
+    if "$input" not in script or "[scriptblock]::Create(" not in script:
+        return not_simulated("stdin-script bootstrap that does not run $input")
+    # $input yields stdin line by line (TextReader.ReadLine splits at CR, LF and CRLF); Join puts CRLF back
+    text = stdin.decode("utf-8-sig", "replace")
+    lines = re.split(r"\r\n|\r|\n", text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    inner = "\r\n".join(lines)
+    marker = PROJECT_MARKER.search(inner)
+    if marker is None:
+        return not_simulated("script on stdin without a project marker")
+    name = marker.group("name")
+    handler = PROJECT_SCRIPTS.get(name)
+    if handler is None or name == "stdin-script":
+        return not_simulated(f"project script {name} v{marker.group('version')} on stdin")
+    return handler(twin, inner, b"")
