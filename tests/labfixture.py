@@ -100,11 +100,12 @@ class PlaybookRun:
         return self.data["stats"]
 
     def results(self, task_name: str) -> dict[str, dict]:
-        """host -> result of the named task (last play that has it)."""
+        """host -> result of the named task (last play that has it); role tasks match without the role prefix."""
         found = {}
         for play in self.data["plays"]:
             for task in play["tasks"]:
-                if task["task"]["name"] == task_name:
+                name = task["task"]["name"]
+                if name == task_name or name.endswith(" : " + task_name):
                     found.update(task["hosts"])
         if not found:
             raise AssertionError(f"no task named {task_name!r} ran")
