@@ -32,7 +32,7 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $(STAMP)
 
-test: setup
+test: setup lint
 	$(BIN)/python -m pytest
 
 unit: setup
@@ -42,8 +42,9 @@ integration: setup
 	$(BIN)/python -m pytest tests/integration
 
 lint: setup
-	$(BIN)/ruff check lab plugins tests
+	$(BIN)/ruff check lab plugins tests benchmarks
 	$(BIN)/yamllint -s .
+	$(BIN)/ansible-lint roles playbooks
 
 demo: setup lab-up
 	@scripts/demo.sh

@@ -11,9 +11,9 @@ DOCUMENTATION = r"""
 name: fleet_report
 short_description: Build the fleet assessment report from hostvars
 description:
-  - Collects C(ansible_facts.sync), C(sync_decision) and C(sync_reachable) of every host in O(hosts) into one
+  - Collects C(ansible_facts.sync), C(sync_assess_decision) and C(sync_assess_reachable) of every host in O(hosts) into one
     report dictionary, hosts sorted by urgency (stopped, degraded, unknown, due, ok) then by name.
-  - An unreachable host (C(sync_reachable=false)) or one missing from O(_input) is reported as unreachable.
+  - An unreachable host (C(sync_assess_reachable=false)) or one missing from O(_input) is reported as unreachable.
   - The companion filter C(entra.sync_upgrade.fleet_summary_table) turns the report into a fixed-width text table.
 options:
   _input:

@@ -104,7 +104,7 @@ def _sync_facts(hostvars: Mapping) -> Mapping | None:
 
 def _host_entry(host: str, hostvars: Mapping, run_date: datetime.date | None) -> dict:
     facts = _sync_facts(hostvars)
-    reachable_flag = hostvars.get("sync_reachable")
+    reachable_flag = hostvars.get("sync_assess_reachable")
     if not isinstance(reachable_flag, bool):  # sync_facts also returns it as a fact
         reachable_flag = _map(hostvars.get("ansible_facts")).get("sync_reachable")
     reachable = reachable_flag if isinstance(reachable_flag, bool) else facts is not None
@@ -117,7 +117,7 @@ def _host_entry(host: str, hostvars: Mapping, run_date: datetime.date | None) ->
     tls12 = _map(sync.get("tls12"))
 
     # An unreachable host keeps its decision (it says why there is no path) but is shown as unreachable.
-    decision = _map(hostvars.get("sync_decision"))
+    decision = _map(hostvars.get("sync_assess_decision"))
     path = _str(decision.get("path"))
     if not reachable:
         status = "unreachable"

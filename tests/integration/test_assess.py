@@ -98,3 +98,31 @@ def test_check_mode_assessment_changes_nothing(lab):
     run = lab.playbook("playbooks/assess.yml", check=True)
     assert not run.failures(), run.data
     assert lab.digest() == before
+
+
+def test_unreachable_host_is_reported_not_fatal(lab, tmp_path):
+    ghost = tmp_path / "ghost.yml"
+    # a windows-group host whose WinRM port has no listener
+    ghost.write_text("all:\n  children:\n    windows:\n      hosts:\n        ghost-2019:\n"
+                     "          ansible_port: 25999\n")
+    run = lab.playbook("playbooks/assess.yml", "-i", "inventories/lab/hosts.yml", "-i", str(ghost),
+                       "--limit", "ghost-2019,connect23-2019,localhost")
+    assert not run.failures(), run.data
+    detected = run.results("Detect the sync tool (one read-only WinRM command, PowerShell 2.0-safe)")
+    assert detected["ghost-2019"]["reachable"] is False
+    assert "unreachable" in detected["ghost-2019"]["msg"]
+    decision = run.results("Decide the upgrade path by Microsoft's rules")["ghost-2019"]["decision"]
+    assert decision["path"] == "blocked"
+    assert detected["connect23-2019"]["reachable"] is True
+
+
+def test_sync_facts_documentation_is_readable_by_ansible_doc():
+    import subprocess
+
+    from tests.labfixture import BIN, REPO, env
+
+    out = subprocess.run([str(BIN / "ansible-doc"), "entra.sync_upgrade.sync_facts"], cwd=REPO, env=env(),
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    for section in ("fail_unreachable", "EXAMPLES", "RETURN VALUES", "object_count_source"):
+        assert section in out.stdout, section

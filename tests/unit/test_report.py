@@ -39,7 +39,7 @@ def _decision(path, urgency, *, target=None, reasons=(), blockers=(), warnings=(
 HOSTVARS = {
     # Past the 2026-09-30 deadline: sync has stopped.
     "dirsync-old": {
-        "sync_reachable": True,
+        "sync_assess_reachable": True,
         "ansible_facts": {"sync": {
             "tool": "dirsync", "product": "Windows Azure Active Directory Sync tool", "version": "1.0.7020.0",
             "os": {"caption": "Microsoft Windows Server 2008 R2 Enterprise", "build": 7601,
@@ -50,7 +50,7 @@ HOSTVARS = {
             "tls12": {"enabled": False, "missing": ["SCHANNEL\\Client\\Enabled"]},
             "pending_reboot": False, "warnings": ["staging mode could not be read"],
         }},
-        "sync_decision": _decision(
+        "sync_assess_decision": _decision(
             "parallel", "stopped", target="2.5.79.0",
             reasons=[("tool.dirsync", "DirSync cannot be upgraded in place")],
             warnings=[("os.unsupported", "Windows Server 2008 R2 cannot run current Entra Connect")],
@@ -60,30 +60,30 @@ HOSTVARS = {
     },
     # Blocked: a domain controller.
     "connect-dc": {
-        "sync_reachable": True,
+        "sync_assess_reachable": True,
         "ansible_facts": {"sync": {
             "tool": "connect", "product": "Microsoft Azure AD Connect", "version": "2.3.20.0",
             "os": {"caption": "Microsoft Windows Server 2019 Standard", "build": 17763,
                    "server_core": False, "domain_controller": True},
             "object_count": 9000, "database": {"type": "localdb"}, "staging_mode": False,
         }},
-        "sync_decision": _decision(
+        "sync_assess_decision": _decision(
             "blocked", "degraded",
             blockers=[("os.domain_controller", "Entra Connect Sync is installed on a domain controller")],
             deadlines=[{"rule": "deadline.tls", "text": "TLS 1.2 only", "date": "2027-03-31", "passed": False}],
         ),
     },
     # Unreachable: no facts, no decision.
-    "aadsync-down": {"sync_reachable": False, "ansible_host": "10.0.0.9"},
+    "aadsync-down": {"sync_assess_reachable": False, "ansible_host": "10.0.0.9"},
     # Nothing to do.
     "connect-current": {
-        "sync_reachable": True,
+        "sync_assess_reachable": True,
         "ansible_facts": {"sync": {
             "tool": "connect", "product": "Microsoft Entra Connect Sync", "version": "2.5.79.0",
             "os": {"caption": "Microsoft Windows Server 2022 Datacenter", "build": 20348, "server_core": True},
             "object_count": 1200, "database": {"type": "localdb"}, "staging_mode": False,
         }},
-        "sync_decision": _decision("none", "ok", reasons=[("version.current", "Already on a current build")]),
+        "sync_assess_decision": _decision("none", "ok", reasons=[("version.current", "Already on a current build")]),
     },
 }
 HOSTS = ["connect-current", "aadsync-down", "connect-dc", "dirsync-old"]
@@ -98,7 +98,7 @@ def _with_script_host():
     hostvars = copy.deepcopy(HOSTVARS)
     hostvars[SCRIPT] = copy.deepcopy(HOSTVARS["connect-dc"])
     hostvars[SCRIPT]["ansible_facts"]["sync"]["os"]["caption"] = "Windows | <b>bold</b>"
-    hostvars[SCRIPT]["sync_decision"]["blockers"][0]["text"] = '<img src=x onerror="alert(2)"> & more'
+    hostvars[SCRIPT]["sync_assess_decision"]["blockers"][0]["text"] = '<img src=x onerror="alert(2)"> & more'
     return build_report(hostvars, [*HOSTS, SCRIPT], GENERATED_AT, RUN_DATE)
 
 
@@ -165,14 +165,14 @@ def test_unreachable_host_has_no_facts_and_does_not_crash(report):
 
 
 def test_unreachable_flag_wins_over_stale_facts():
-    hostvars = {"stale": {**copy.deepcopy(HOSTVARS["connect-current"]), "sync_reachable": False}}
+    hostvars = {"stale": {**copy.deepcopy(HOSTVARS["connect-current"]), "sync_assess_reachable": False}}
     host = build_report(hostvars, ["stale"], GENERATED_AT, RUN_DATE)["hosts"][0]
     assert (host["status"], host["tool"], host["version"], host["object_count"]) == ("unreachable", None, None, None)
 
 
 def test_unreachable_host_as_the_assessment_records_it():
-    # sync_facts returns sync_reachable as a fact; sync_decide still decides (blocked, urgency unknown)
-    hostvars = {"down": {"ansible_facts": {"sync_reachable": False}, "sync_decision": {
+    # sync_facts returns sync_assess_reachable as a fact; sync_decide still decides (blocked, urgency unknown)
+    hostvars = {"down": {"ansible_facts": {"sync_reachable": False}, "sync_assess_decision": {
         "path": "blocked", "proposed_path": None, "target_version": None, "urgency": "unknown", "forced": False,
         "reasons": [], "warnings": [], "deadlines": [],
         "blockers": [{"rule": "R-UNREACHABLE", "text": "the host did not answer over WinRM"}]}}}
@@ -187,18 +187,18 @@ def test_unreachable_host_as_the_assessment_records_it():
 
 def test_due_sorts_after_unknown_and_before_ok():
     hostvars = {"a-ok": copy.deepcopy(HOSTVARS["connect-current"]), "b-due": copy.deepcopy(HOSTVARS["connect-current"]),
-                "c-down": {"sync_reachable": False}}
-    hostvars["b-due"]["sync_decision"]["urgency"] = "due"
+                "c-down": {"sync_assess_reachable": False}}
+    hostvars["b-due"]["sync_assess_decision"]["urgency"] = "due"
     report = build_report(hostvars, ["a-ok", "b-due", "c-down"], GENERATED_AT, RUN_DATE)
     assert [host["host"] for host in report["hosts"]] == ["c-down", "b-due", "a-ok"]
 
 
 @pytest.mark.parametrize("hostvars", [
     {},  # not in hostvars at all
-    {"sync_reachable": True},  # reachable but nothing recorded
-    {"ansible_facts": "garbage", "sync_decision": ["not", "a", "dict"]},
+    {"sync_assess_reachable": True},  # reachable but nothing recorded
+    {"ansible_facts": "garbage", "sync_assess_decision": ["not", "a", "dict"]},
     {"ansible_facts": {"sync": {"os": None, "database": "x", "tls12": [], "object_count": "n/a", "warnings": None}},
-     "sync_decision": {"path": None, "urgency": "weird", "reasons": None, "blockers": ["bare text"],
+     "sync_assess_decision": {"path": None, "urgency": "weird", "reasons": None, "blockers": ["bare text"],
                        "deadlines": [None, {"date": "not a date", "passed": "yes"}]}},
 ])
 def test_missing_or_mistyped_keys_never_crash(hostvars):
@@ -215,7 +215,7 @@ def test_missing_or_mistyped_keys_never_crash(hostvars):
 
 def test_malformed_entries_are_normalised():
     hostvars = {"odd": {"ansible_facts": {"sync": {"tool": "connect", "object_count": "1234"}},
-                        "sync_decision": {"path": "in_place", "urgency": "ok", "blockers": ["bare text"],
+                        "sync_assess_decision": {"path": "in_place", "urgency": "ok", "blockers": ["bare text"],
                                           "deadlines": [None, {"date": "not a date", "passed": "yes"}]}}}
     host = build_report(hostvars, ["odd"], GENERATED_AT, RUN_DATE)["hosts"][0]
     assert (host["status"], host["object_count"]) == ("in_place", 1234)
@@ -232,7 +232,7 @@ def test_malformed_entries_are_normalised():
 ])
 def test_past_deadline(urgency, passed, expected):
     hostvars = {"h": {"ansible_facts": {"sync": {"tool": "connect"}},
-                      "sync_decision": _decision("in_place", urgency, deadlines=[
+                      "sync_assess_decision": _decision("in_place", urgency, deadlines=[
                           {"rule": "d", "text": "t", "date": "2026-09-30", "passed": passed}])}}
     report = build_report(hostvars, ["h"], GENERATED_AT, RUN_DATE)
     assert report["hosts"][0]["past_deadline"] is expected
@@ -409,7 +409,7 @@ def test_html_urgency_sort_keys_match_the_report_order():
 
     hostvars = {urgency: copy.deepcopy(HOSTVARS["connect-current"]) for urgency in URGENCY_RANK}
     for urgency, host_vars in hostvars.items():
-        host_vars["sync_decision"]["urgency"] = urgency
+        host_vars["sync_assess_decision"]["urgency"] = urgency
     page = _render("report.html.j2", build_report(hostvars, list(hostvars), GENERATED_AT, RUN_DATE))
     keys = re.findall(r'<td data-sort="(\d+)" class="urgency-(\w+)">', page)
     assert [(int(rank), urgency) for rank, urgency in keys] == sorted((rank, u) for u, rank in URGENCY_RANK.items())
