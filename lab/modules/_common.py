@@ -14,14 +14,6 @@ from ..twin.filesystem import FileSystemError, normalize
 from ..twin.registry import RegistryError
 from ..twin.services import ServiceError
 
-USER = "labadmin"
-ENV = {  # what [Environment]::ExpandEnvironmentVariables sees in the lab's WinRM session
-    "SYSTEMDRIVE": "C:", "SYSTEMROOT": "C:\\Windows", "WINDIR": "C:\\Windows",
-    "PROGRAMDATA": "C:\\ProgramData", "ALLUSERSPROFILE": "C:\\ProgramData",
-    "PROGRAMFILES": "C:\\Program Files", "PROGRAMFILES(X86)": "C:\\Program Files (x86)",
-    "USERPROFILE": f"C:\\Users\\{USER}", "TEMP": f"C:\\Users\\{USER}\\AppData\\Local\\Temp",
-    "TMP": f"C:\\Users\\{USER}\\AppData\\Local\\Temp", "USERNAME": USER,
-}
 HASHES = ("md5", "sha1", "sha256", "sha384", "sha512")
 _TRUE = ("y", "yes", "on", "1", "true", "t", "1.0")
 _FALSE = ("n", "no", "off", "0", "false", "f", "0.0")
@@ -33,15 +25,13 @@ class ArgError(ValueError):
 
 
 def environment(twin) -> dict[str, str]:
-    env = twin.environment() if hasattr(twin, "environment") else dict(ENV)
-    env.setdefault("COMPUTERNAME", twin.state.get("hostname", ""))
-    return env
+    return twin.environment()
 
 
 def expand_env(twin, text: str, powershell: bool = False) -> str:
     """%NAME% -> value when NAME is defined (as .NET does); with powershell=True also $env:NAME."""
     env = environment(twin)
-    text = re.sub(r"%([^%]+)%", lambda m: env.get(m.group(1).upper(), m.group(0)), text)
+    text = twin.expand_env(text)
     if powershell:
         text = re.sub(r"\$env:([A-Za-z_][\w()]*)", lambda m: env.get(m.group(1).upper(), ""), text)
     return text
