@@ -83,7 +83,7 @@ def parse_output(stdout) -> dict:
     """The probe's JSON document from its stdout (other lines, e.g. host warnings, are ignored)."""
     text = stdout.decode("utf-8", "replace") if isinstance(stdout, bytes) else str(stdout or "")
     for line in reversed(text.splitlines()):
-        line = line.strip()
+        line = line.strip().lstrip("\ufeff")  # a UTF-8 console (code page 65001) may start with a BOM
         if not line.startswith("{"):
             continue
         try:

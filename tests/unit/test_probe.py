@@ -394,3 +394,9 @@ def test_lab_output_is_the_probe_writer_format():
     assert values["Multi"]["data"] == ["a", "b"] and values["Bin"]["data"] == [1, 255]
     keys = re.findall(r'"(\w+)":', text)
     assert keys[:3] == ["cmdlets", "environment", "errors"]  # ordinal order, as [StringComparer]::Ordinal
+
+
+def test_parse_output_tolerates_a_byte_order_mark():
+    from plugins.plugin_utils._probe import parse_output
+
+    assert parse_output('\ufeff{"probe":1}\r\n') == {"probe": 1}
