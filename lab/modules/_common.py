@@ -329,42 +329,8 @@ def legacy_param(ctx, name: str, type: str | None = None, default=None, required
 
 
 # profile-style fragments (used by win_package's installers) -------------------------------------
-def registry_value(value) -> tuple[str, object]:
-    if isinstance(value, dict):
-        return value["type"], value.get("data")
-    if isinstance(value, bool):
-        return "dword", int(value)
-    if isinstance(value, int):
-        return "dword", value
-    if isinstance(value, list):
-        return "multistring", [str(v) for v in value]
-    return "string", "" if value is None else str(value)
-
-
-def apply_fragment(twin, fragment: dict) -> None:
-    """Write the registry/files/services a profile-style fragment declares."""
-    for key, values in (fragment.get("registry") or {}).items():
-        twin.registry.create_key(key)
-        for vname, value in (values or {}).items():
-            vtype, data = registry_value(value)
-            twin.registry.set_value(key, "" if vname == "(default)" else vname, vtype, data)
-    for path, f in (fragment.get("files") or {}).items():
-        f = f or {}
-        if f.get("type") == "dir":
-            twin.files.mkdir(path)
-        elif "content" in f:
-            twin.files.write(path, str(f["content"]).encode("utf-8"), version=f.get("version"))
-        else:
-            twin.files.write(path, b"", version=f.get("version"))
-            entry = twin.files.get(path)
-            entry.pop("content_b64")
-            entry["size"] = int(f.get("size", 0))
-    for sname, svc in (fragment.get("services") or {}).items():
-        twin.services.add(sname, **(svc or {}))
-
-
 def remove_fragment(twin, fragment: dict) -> None:
-    """Undo apply_fragment: the declared values (and keys left empty), files and services go."""
+    """Undo Twin.apply: the declared values (and keys left empty), files and services go."""
     for key, values in (fragment.get("registry") or {}).items():
         for vname in values or {}:
             twin.registry.delete_value(key, "" if vname == "(default)" else vname)

@@ -9,7 +9,6 @@ from ._common import (
     HASHES,
     WEB_REQUEST_OPTIONS,
     abspath,
-    apply_fragment,
     environment,
     expand_env,
     fail_with,
@@ -181,7 +180,7 @@ def install(twin, spec, msi):
     uninstall_string = spec.get("uninstall_string") or (f"MsiExec.exe /X{product_id}" if msi else None)
     if spec.get("install_location"):
         twin.files.mkdir(spec["install_location"])
-    apply_fragment(twin, spec)
+    twin.apply(spec)
     if product_id:
         key = f"{UNINSTALL}\\{product_id}"
         for name, value in (("DisplayName", spec.get("name")), ("DisplayVersion", spec.get("version")),

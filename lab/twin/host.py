@@ -105,29 +105,33 @@ class Twin:
         })
         if twin.state["domain_role"] not in DOMAIN_ROLES:
             raise ProfileError(f"profile {profile}: domain_role must be one of {sorted(DOMAIN_ROLES)}")
-        for key, values in (spec.get("registry") or {}).items():
-            twin.registry.create_key(key)
-            for name, value in (values or {}).items():
-                vtype, data = _registry_value(value)
-                twin.registry.set_value(key, "" if name == "(default)" else name, vtype, data)
-        for name, svc in (spec.get("services") or {}).items():
-            twin.services.add(name, **svc)
         for path in STANDARD_DIRS:  # what every Windows install has; Ansible's temp dirs go under TEMP
             twin.files.mkdir(twin.expand_env(path))
-        for path, f in (spec.get("files") or {}).items():
-            f = f or {}
-            if f.get("type") == "dir":
-                twin.files.mkdir(path)
-            elif "content" in f:
-                twin.files.write(path, str(f["content"]).encode("utf-8"), version=f.get("version"))
-            else:
-                twin.files.write(path, b"", version=f.get("version"))
-                entry = twin.files.get(path)
-                entry.pop("content_b64")
-                entry["size"] = int(f.get("size", 0))
+        twin.apply(spec)
         if twin.powershell_version is None:
             raise ProfileError(f"profile {profile}: no PowerShellEngine registry key, so no PowerShell version")
         return twin
+
+    def apply(self, fragment: dict) -> None:
+        """Write the registry keys, services and files a profile-style fragment declares (profiles, installers)."""
+        for key, values in (fragment.get("registry") or {}).items():
+            self.registry.create_key(key)
+            for name, value in (values or {}).items():
+                vtype, data = _registry_value(value)
+                self.registry.set_value(key, "" if name == "(default)" else name, vtype, data)
+        for name, svc in (fragment.get("services") or {}).items():
+            self.services.add(name, **(svc or {}))
+        for path, f in (fragment.get("files") or {}).items():
+            f = f or {}
+            if f.get("type") == "dir":
+                self.files.mkdir(path)
+            elif "content" in f:
+                self.files.write(path, str(f["content"]).encode("utf-8"), version=f.get("version"))
+            else:  # a placeholder of known size: the lab never needs its bytes
+                self.files.write(path, b"", version=f.get("version"))
+                entry = self.files.get(path)
+                entry.pop("content_b64")
+                entry["size"] = int(f.get("size", 0))
 
     @classmethod
     def from_dict(cls, state: dict) -> Twin:
