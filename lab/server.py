@@ -8,7 +8,7 @@ import signal
 import ssl
 import threading
 
-from . import config, pki
+from . import config, modules, pki
 from .powershell.dispatch import Dispatcher
 from .powershell.scripts import PROJECT_SCRIPTS
 from .twin.store import TwinStore
@@ -41,7 +41,7 @@ def build_servers(hosts: list[config.LabHost], creds: config.Credentials) -> lis
     servers = []
     for host in hosts:
         store.ensure(host.name, host.profile)
-        dispatcher = Dispatcher(host.name, store, creds.username, PROJECT_SCRIPTS)
+        dispatcher = Dispatcher(host.name, store, creds.username, PROJECT_SCRIPTS, modules.run)
         endpoint = Endpoint(host.name, ShellManager(dispatcher), RequestLog(config.log_dir() / f"{host.name}.jsonl"),
                             creds.username, creds.password, describe_command=dispatcher.describe)
         servers.append(HostServer((host.address, host.https_port), endpoint, tls, cbt))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
+from ..twin.environment import expand
 from ..twin.host import Twin
 
 # Script name (manifest actions[-1].params.Script) -> module file in this package
@@ -42,6 +43,16 @@ class ModuleContext:
     diff: bool = False
     meta: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # the module process's environment: the user's block, the WinRS shell's variables, the task's environment:
+    environment: dict[str, str] | None = None
+
+    def __post_init__(self):
+        if self.environment is None:
+            self.environment = self.twin.environment()
+
+    def expand(self, text: str) -> str:
+        """[Environment]::ExpandEnvironmentVariables in the module's process."""
+        return expand(text, self.environment)
 
     def fail(self, msg: str, **extra):
         raise ModuleFailed(msg, **extra)
@@ -50,7 +61,38 @@ class ModuleContext:
         self.warnings.append(msg)
 
 
+NO_LOG_KEYS = ("password", "pass", "secret", "token")
+
+
 def lookup(script: str):
     """The module twin for a Script name, or None when the lab does not simulate it."""
     name = SCRIPTS.get(script)
     return importlib.import_module(f"{__name__}.{name}") if name else None
+
+
+def _scrub(params: dict) -> dict:
+    return {k: ("VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" if any(s in k.lower() for s in NO_LOG_KEYS) else v)
+            for k, v in params.items()}
+
+
+def run(twin: Twin, script: str, args: dict, environment: dict[str, str]) -> tuple[dict, int] | None:
+    """Run a module payload as Ansible.Basic would: (the module's JSON result, rc); None if not simulated."""
+    module = lookup(script)
+    if module is None:
+        return None
+    meta = {k: v for k, v in args.items() if k.startswith("_ansible_")}
+    params = {k: v for k, v in args.items() if not k.startswith("_ansible_")}
+    ctx = ModuleContext(twin, params, bool(meta.get("_ansible_check_mode")), bool(meta.get("_ansible_diff")), meta,
+                        environment=environment)
+    try:
+        result, rc = module.run(ctx), 0
+    except ModuleFailed as exc:
+        result, rc = {"failed": True, "msg": exc.msg, **exc.extra}, 1
+    result.setdefault("changed", False)
+    if ctx.warnings:
+        result["warnings"] = ctx.warnings
+    if not ctx.diff:
+        result.pop("diff", None)
+    if not meta.get("_ansible_no_log"):
+        result["invocation"] = {"module_args": _scrub(params)}
+    return result, rc

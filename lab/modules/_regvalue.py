@@ -1,4 +1,6 @@
-"""Registry value conversions shared by win_regedit and win_reg_stat (dword/qword unsigned, bytes as ints)."""
+"""How win_regedit and win_reg_stat present registry values (type names, hex byte strings, diff values).
+
+The values themselves, as .NET reads them, come from the twin (lab.twin.registry.dotnet_value)."""
 
 import re
 
@@ -22,20 +24,6 @@ def hex_bytes(text: str) -> list[int]:
     if ":" in s:
         return [int(x, 16) for x in re.split(":+", s) if x]
     return []
-
-
-def stored(value: dict):
-    """A twin value's data as .NET would hand it back (dword/qword unsigned, binary as a list of ints)."""
-    vtype, data = value["type"], value.get("data")
-    if vtype in ("binary", "none"):
-        return hex_bytes(data) if isinstance(data, str) else [int(b) & 0xFF for b in (data or [])]
-    if vtype == "dword":
-        return int(data or 0) & 0xFFFFFFFF
-    if vtype == "qword":
-        return int(data or 0) & 0xFFFFFFFFFFFFFFFF
-    if vtype == "multistring":
-        return [str(x) for x in (data or [])]
-    return "" if data is None else str(data)
 
 
 def diff_value(vtype: str, data) -> dict:

@@ -2,7 +2,9 @@
 
 import base64
 
-from ._common import abspath, legacy_param, twin_errors
+from ._failures import twin_errors
+from ._legacy import legacy_param
+from ._paths import abspath
 
 
 @twin_errors

@@ -1,15 +1,15 @@
 """Twin of ansible.windows.win_copy: the query, single, explode and remote modes its action plugin uses."""
 
 import base64
-import copy
 import io
 import ntpath
 import os
 import time
 import zipfile
 
-from ..twin.filesystem import normalize
-from ._common import abspath, checksum, has_trailing_sep, legacy_param, twin_errors
+from ._failures import twin_errors
+from ._legacy import legacy_param
+from ._paths import abspath, checksum, has_trailing_sep
 
 
 class _Copy:
@@ -32,10 +32,7 @@ class _Copy:
     def copy_item(self, src, dest):  # Copy-Item keeps content, file version and LastWriteTime
         if self.ctx.check_mode:
             return
-        self.fs.mkdir(ntpath.dirname(dest))
-        entry = copy.deepcopy(self.fs.get(src))
-        entry["path"] = normalize(dest)
-        self.fs.data[entry["path"].lower()] = entry
+        self.fs.copy(src, dest)
 
     def backup_file(self, path):  # Ansible.ModuleUtils.Backup: Backup-File -WhatIf:$check_mode
         if not self.is_file(path):

@@ -1,10 +1,11 @@
 """Twin of ansible.windows.win_file (Legacy module utils); explicit access/modification times are not simulated."""
 
 import ntpath
-import time
 
 from ..twin.filesystem import FileSystemError
-from ._common import abspath, legacy_param, not_simulated, twin_errors
+from ._failures import not_simulated, twin_errors
+from ._legacy import legacy_param
+from ._paths import abspath
 
 
 @twin_errors
@@ -36,7 +37,7 @@ def run(ctx):
             if entry is None:
                 fs.write(path, b"")  # `Write-Output $null | Out-File` leaves an empty file
             else:
-                entry["mtime"] = time.time()
+                fs.touch(path)
         changed = True
 
     entry = fs.get(path)

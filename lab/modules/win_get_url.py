@@ -1,4 +1,4 @@
-"""Twin of ansible.windows.win_get_url: downloads come from the profile's `web:` map, never from the network."""
+"""Twin of ansible.windows.win_get_url: downloads come from the twin's web (lab/twin/web.py), never the network."""
 
 import hashlib
 import ntpath
@@ -6,18 +6,12 @@ import re
 import time
 from urllib.parse import unquote, urlsplit
 
-from ._common import (
-    HASHES,
-    WEB_REQUEST_OPTIONS,
-    abspath,
-    checksum,
-    fail_with,
-    parse_args,
-    twin_errors,
-    web_body,
-    web_content,
-    web_request_unsimulated,
-)
+from ..twin.web import WebError, local_path
+from ._basic import parse_args
+from ._failures import fail_with, twin_errors
+from ._paths import abspath, checksum
+from ._web import REASONS, WEB_REQUEST_OPTIONS, web_request_unsimulated
+from .win_stat import HASHES
 
 OPTIONS = {
     "url": {"type": "str", "required": True},
@@ -30,17 +24,19 @@ OPTIONS = {
 }
 NO_FOLDER = ("Ensure download destination folder exists (perhaps using win_file state=directory) "
              "before win_get_url runs.")
-REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error"}
 
 
 def fetch(ctx, result, url, what):
-    """The body the lab serves for url, setting status_code/msg as Invoke-AnsibleWindowsWebRequest does."""
-    entry = web_content(ctx, url)
-    status = int(entry.get("status_code", 200))
+    """The body the twin's web serves for url, setting status_code/msg as Invoke-AnsibleWindowsWebRequest does."""
+    try:
+        response = ctx.twin.web.get(url)
+    except WebError as exc:
+        fail_with(ctx, f"{what}{exc}", result)
+    status = response.status
     result.update(status_code=status, msg=REASONS.get(status, "OK") if status != 200 else "OK")
     if status >= 400:
         fail_with(ctx, f"{what}The remote server returned an error: ({status}) {result['msg']}.", result)
-    return web_body(ctx, url, entry)
+    return response.body
 
 
 @twin_errors
@@ -79,8 +75,8 @@ def run(ctx):
 
 def remote_is_newer(ctx, url, dest):
     """force=no: a HEAD request; a server that sends no Last-Modified makes .NET report 'now', so it is newer."""
-    entry = web_content(ctx, url)
-    return float(entry.get("last_modified", time.time())) > float(ctx.twin.files.get(dest).get("mtime", 0))
+    modified = ctx.twin.web.get(url).last_modified
+    return (time.time() if modified is None else modified) > float(ctx.twin.files.get(dest).get("mtime", 0))
 
 
 def download(ctx, result, url, dest, want, dest_checksum, algorithm):
@@ -101,7 +97,7 @@ def download(ctx, result, url, dest, want, dest_checksum, algorithm):
 
 
 def checksum_from_url(ctx, result, checksum_url, url, dest):
-    if urlsplit(checksum_url).scheme not in ("file", "ftp", "http", "https"):
+    if local_path(checksum_url) is None and urlsplit(checksum_url).scheme not in ("file", "ftp", "http", "https"):
         fail_with(ctx, f"Unsupported 'checksum_url' value for '{dest}': '{checksum_url}'", result)
     text = fetch(ctx, result, checksum_url, f"Error when getting the remote checksum from '{checksum_url}'. ").decode()
     basename = unquote(urlsplit(url).path).rsplit("/", 1)[-1]

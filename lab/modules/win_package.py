@@ -1,26 +1,14 @@
-"""Twin of ansible.windows.win_package: installers are described by the profile's `installers:` map."""
+"""Twin of ansible.windows.win_package: what an installer does is the twin's (lab/twin/products.py)."""
 
 import hashlib
-import ntpath
 import re
-from urllib.parse import unquote, urlsplit
 
-from ._common import (
-    HASHES,
-    WEB_REQUEST_OPTIONS,
-    abspath,
-    environment,
-    expand_env,
-    fail_with,
-    not_simulated,
-    parse_args,
-    reject_unsimulated,
-    remove_fragment,
-    twin_errors,
-    web_body,
-    web_content,
-    web_request_unsimulated,
-)
+from ..twin.web import WebError
+from ._basic import parse_args, reject_unsimulated
+from ._failures import fail_with, not_simulated, twin_errors
+from ._paths import abspath
+from ._web import WEB_REQUEST_OPTIONS, web_request_unsimulated
+from .win_stat import HASHES
 
 OPTIONS = {
     "arguments": {"type": "raw"},
@@ -35,9 +23,6 @@ OPTIONS = {
     "wait_for_children": {"type": "bool", "default": False},
     **WEB_REQUEST_OPTIONS,
 }
-UNINSTALL = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall"
-UNINSTALL_ROOTS = [f"{hive}\\{sw}\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
-                   for hive in ("HKLM", "HKCU") for sw in ("SOFTWARE", "SOFTWARE\\Wow6432Node")]
 
 
 def quote(arg: str) -> str:
@@ -48,21 +33,23 @@ def quote(arg: str) -> str:
     return '"' + re.sub(r"(\\+)$", r"\1\1", arg) + '"'
 
 
-def uninstall_key(reg, product_id):
-    """Where the registry provider finds the product (the twin decides msi presence the same way)."""
-    if not product_id:
-        return None
-    return next((f"{root}\\{product_id}" for root in UNINSTALL_ROOTS if reg.key_exists(f"{root}\\{product_id}")), None)
-
-
 def describe(ctx, where):
-    """The profile's installers: entry for a path or URL, by full lower-case path/URL or by file name."""
-    installers = {k.lower(): v for k, v in (ctx.twin.state.get("installers") or {}).items()}
-    name = ntpath.basename(unquote(urlsplit(where).path) if where.lower().startswith("http") else where)
-    spec = installers.get(where.lower()) or installers.get(name.lower())
+    """What the installer at a path or URL does, from the twin; not simulated when the twin does not say."""
+    spec = ctx.twin.products.installer_for(where)
     if spec is None:
         ctx.fail(f"lab: not simulated: installer {where} is not described in the profile's installers:")
     return spec
+
+
+def download(ctx, url, result):
+    try:
+        response = ctx.twin.web.get(url)
+    except WebError as exc:
+        fail_with(ctx, f"Unhandled exception while executing module: {exc}", result)
+    if response.status >= 400:
+        fail_with(ctx, f"Unhandled exception while executing module: The remote server returned an error: "
+                  f"({response.status}).", result)
+    return response.body
 
 
 def version4(text: str) -> str:
@@ -78,7 +65,7 @@ def run(ctx):
     if p["provider"] in ("msix", "msp"):
         not_simulated(ctx, "win_package", f"provider={p['provider']}")
     web_request_unsimulated(ctx, "win_package", p)
-    twin, reg, fs, state = ctx.twin, ctx.twin.registry, ctx.twin.files, p["state"]
+    twin, fs, state, products = ctx.twin, ctx.twin.files, p["state"], ctx.twin.products
     result = {"changed": False, "reboot_required": False}
     args = p["arguments"]
     if isinstance(args, list):
@@ -92,15 +79,15 @@ def run(ctx):
 
     # Get-InstalledStatus: an MSI names its own ProductCode, other installers only through product_id
     provider, product_id = "registry", p["product_id"]
-    if is_url and not (product_id and state == "present" and uninstall_key(reg, product_id)):
-        body = web_body(ctx, raw_path, web_content(ctx, raw_path))  # the module downloads a temp copy
+    if is_url and not (product_id and state == "present" and products.uninstall_key(product_id)):
+        body = download(ctx, raw_path, result)  # the module downloads a temp copy
     available = is_url and body is not None or bool(path) and fs.exists(path)
     if available and p["provider"] in ("auto", "msi") and source.lower().endswith(".msi"):
         spec = describe(ctx, source)
         provider, product_id = "msi", spec.get("product_id")
     elif available and p["provider"] == "msi":
         ctx.fail(f"Unhandled exception while executing module: {source} is not a valid MSI package")
-    installed = uninstall_key(reg, product_id) is not None
+    installed = products.uninstall_key(product_id) is not None
     if p["creates_path"]:
         installed = fs.exists(abspath(ctx, p["creates_path"]))
         if p["creates_version"] and installed:
@@ -110,7 +97,7 @@ def run(ctx):
                          "when creates_version is set")
             installed = p["creates_version"] == version4(entry.get("version") or "0.0.0.0")
     if p["creates_service"]:
-        installed = twin.services.get(p["creates_service"]) is not None
+        installed = twin.services.find(p["creates_service"]) is not None
 
     changed = (state == "present") != installed
     result["rc"] = 0
@@ -129,12 +116,13 @@ def run(ctx):
 
 
 def execute(ctx, p, result, provider, product_id, spec, source, args):
-    """The provider's Set: run the installer (or uninstaller) and apply what the profile says it does."""
-    twin, reg, present = ctx.twin, ctx.twin.registry, p["state"] == "present"
+    """The provider's Set: run the installer (or uninstaller) and apply what the twin says it does."""
+    twin, products, present = ctx.twin, ctx.twin.products, p["state"] == "present"
+    env = ctx.environment
     if provider == "msi":
-        log = p["log_path"] or environment(twin)["TEMP"] + "\\ansible-moduletmp-lab\\msiexec.log"
+        log = p["log_path"] or env["TEMP"] + "\\ansible-moduletmp-lab\\msiexec.log"
         action = ["/i", source] if present else ["/x", product_id]
-        command = " ".join(quote(a) for a in [environment(twin)["SYSTEMROOT"] + "\\System32\\msiexec.exe", *action,
+        command = " ".join(quote(a) for a in [env["SYSTEMROOT"] + "\\System32\\msiexec.exe", *action,
                                                "/L*V", log, "/qn", "/norestart"])
         if p["log_path"]:
             twin.files.write(p["log_path"], f"=== lab: simulated msiexec log for {source or product_id} ===\r\n"
@@ -142,25 +130,23 @@ def execute(ctx, p, result, provider, product_id, spec, source, args):
     elif source:
         command = quote(source)
     else:
-        key = uninstall_key(reg, product_id)
-        values = {n.lower(): v["data"] for n, v in reg.values(key).items()}
+        key = products.uninstall_key(product_id)
+        values = {n.lower(): v["data"] for n, v in twin.registry.values(key).items()}
         command = values.get("quietuninstallstring") or values.get("uninstallstring")
         if not command:
             ps_key = key.replace("\\", ":\\", 1)
             fail_with(ctx, f"Failed to find registry uninstall string at registry path '{ps_key}'", result)
-        command = expand_env(twin, command)
+        command = ctx.expand(command)
     if args:
         command += f" {args}"
     if spec is None and source:
         spec = describe(ctx, source)
-    if spec is None:  # uninstall by product id: the profile's installer with that id says what goes
-        spec = next((s for s in (twin.state.get("installers") or {}).values()
-                     if str(s.get("product_id", "")).lower() == str(product_id).lower()), None)
+    if spec is None:  # uninstall by product id: the installer with that id says what goes
+        spec = products.installer_with_product_id(product_id)
         if spec is None:
             ctx.fail(f"lab: not simulated: uninstalling {product_id}: no entry of the profile's installers: "
                      "has that product_id")
-    rc = int(spec.get("exit_code" if present else "uninstall_exit_code",
-                      3010 if present and spec.get("reboot_required") else 0))
+    rc = products.exit_code(spec, present)
     result["rc"] = rc
     if rc not in p["expected_return_code"]:
         extra = {"stdout": "", "stderr": ""}
@@ -170,32 +156,6 @@ def execute(ctx, p, result, provider, product_id, spec, source, args):
     if rc == 3010:
         result["reboot_required"] = True
     if present:
-        install(twin, spec, msi=provider == "msi")
+        products.install(spec, msi=provider == "msi")
     else:
-        uninstall(twin, spec, product_id)
-
-
-def install(twin, spec, msi):
-    product_id = spec.get("product_id")
-    uninstall_string = spec.get("uninstall_string") or (f"MsiExec.exe /X{product_id}" if msi else None)
-    if spec.get("install_location"):
-        twin.files.mkdir(spec["install_location"])
-    twin.apply(spec)
-    if product_id:
-        key = f"{UNINSTALL}\\{product_id}"
-        for name, value in (("DisplayName", spec.get("name")), ("DisplayVersion", spec.get("version")),
-                            ("Publisher", spec.get("publisher")), ("InstallLocation", spec.get("install_location")),
-                            ("UninstallString", uninstall_string),
-                            ("QuietUninstallString", spec.get("quiet_uninstall_string"))):
-            if value is not None:
-                twin.registry.set_value(key, name, "string", str(value))
-        twin.registry.create_key(key)
-
-
-def uninstall(twin, spec, product_id):
-    remove_fragment(twin, spec)
-    if spec.get("install_location"):
-        twin.files.remove(spec["install_location"])
-    for root in UNINSTALL_ROOTS:
-        if product_id:
-            twin.registry.delete_key(f"{root}\\{product_id}")
+        products.uninstall(spec, product_id)

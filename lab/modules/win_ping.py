@@ -1,6 +1,7 @@
 """Twin of ansible.windows.win_ping."""
 
-from ._common import parse_args, twin_errors
+from ._basic import parse_args
+from ._failures import twin_errors
 
 
 @twin_errors

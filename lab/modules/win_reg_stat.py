@@ -1,18 +1,20 @@
 """Twin of ansible.windows.win_reg_stat (win_reg_stat.ps1, Legacy module utils)."""
 
-from ._common import expand_env, legacy_param, twin_errors
-from ._regvalue import PS_PATH, REG_TYPE, stored
+from ..twin.registry import dotnet_value
+from ._failures import twin_errors
+from ._legacy import legacy_param
+from ._regvalue import PS_PATH, REG_TYPE
 
 
 def property_value(ctx, value: dict, default: bool) -> dict:
     """Get-PropertyValue: `value` expanded, `raw_value` as stored (bytes as 0x.. strings)."""
-    data = stored(value)
+    data = dotnet_value(value)
     if value["type"] in ("binary", "none"):
         raw = [f"0x{b:02x}" for b in data]
     else:
         raw = data
     if value["type"] == "expandstring":
-        data = expand_env(ctx.twin, data)
+        data = ctx.expand(data)
     return {"type": "REG_SZ" if default else REG_TYPE[value["type"]], "value": data, "raw_value": raw}
 
 

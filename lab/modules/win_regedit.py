@@ -1,7 +1,10 @@
 """Twin of ansible.windows.win_regedit (no `hive` loading); its diff is the real {path: {name: {type, value}}}."""
 
-from ._common import not_simulated, parse_args, to_str, twin_errors
-from ._regvalue import PS_PATH, diff_value, hex_bytes, stored
+from ..twin.registry import dotnet_value
+from ._basic import parse_args
+from ._dotnet import to_str
+from ._failures import not_simulated, twin_errors
+from ._regvalue import PS_PATH, diff_value, hex_bytes
 
 OPTIONS = {
     "path": {"type": "str", "required": True, "aliases": ["key"]},
@@ -99,7 +102,7 @@ def run(ctx):
         if not ctx.check_mode:
             reg.delete_value(path, name or "")
         result["changed"] = True
-        diff.update(before={path: {name or "": diff_value(value["type"], stored(value))}}, after={path: {}})
+        diff.update(before={path: {name or "": diff_value(value["type"], dotnet_value(value))}}, after={path: {}})
         return result
 
     if not key_exists:
@@ -116,7 +119,7 @@ def run(ctx):
     label = name or ""
     value = reg.get_value(path, label)
     if value is not None:
-        existing = stored(value)
+        existing = dotnet_value(value)
         type_changed = vtype != value["type"]
         data_changed = differs(existing, data)
         result.update(data_type_changed=type_changed, data_changed=data_changed)

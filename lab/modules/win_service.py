@@ -1,6 +1,8 @@
 """Twin of ansible.windows.win_service: account, dependencies, description, display name, path, start mode and state."""
 
-from ._common import expand_env, parse_args, reject_unsimulated, twin_errors
+from ..twin.errors import Win32Error
+from ._basic import parse_args, reject_unsimulated
+from ._failures import twin_errors
 
 OPTIONS = {
     "name": {"type": "str", "required": True},
@@ -17,9 +19,9 @@ OPTIONS = {
     "error_control": {"type": "str", "choices": ["critical", "ignore", "normal", "severe"]},
     "failure_actions": {"type": "list"}, "failure_actions_on_non_crash_failure": {"type": "bool"},
     "failure_command": {"type": "str"}, "failure_reboot_msg": {"type": "str"},
-    "failure_reset_period_sec": {"type": "int", "aliases": ["failure_reset_period"]},
+    "failure_reset_period_sec": {"type": "uint32", "aliases": ["failure_reset_period"]},
     "load_order_group": {"type": "str"},
-    "pre_shutdown_timeout_ms": {"type": "int", "aliases": ["pre_shutdown_timeout"]},
+    "pre_shutdown_timeout_ms": {"type": "uint32", "aliases": ["pre_shutdown_timeout"]},
     "required_privileges": {"type": "list", "elements": "str"},
     "service_type": {"type": "str", "choices": ["win32_own_process", "win32_share_process", "user_own_process",
                                                 "user_share_process"]},
@@ -50,49 +52,40 @@ def same_account(twin, a, b):
 
 
 class _Scm:
-    def __init__(self, ctx, force):
-        self.ctx, self.services, self.force = ctx, ctx.twin.services, force
+    """Start-Service, Stop-Service -Force:$force and Restart-Service over the twin's SCM, as the module sees them."""
 
-    def dependents(self, svc):
-        return [s for s in self.services.all() if svc["name"].lower() in (d.lower() for d in s["dependencies"])]
+    def __init__(self, ctx, force):
+        self.ctx, self.scm, self.force = ctx, ctx.twin.services, force
 
     def start(self, svc):
-        for dep in svc["dependencies"]:
-            other = self.services.get(dep)
-            if other is None or other["start_mode"] == "disabled":
-                self.cannot_start(svc)
-            if other["state"] != "running":
-                self.start(other)
-        if svc["start_mode"] == "disabled":
-            self.cannot_start(svc)
-        svc["state"] = "running"
-
-    def cannot_start(self, svc):
-        self.ctx.fail(f"Unhandled exception while executing module: Service '{svc['display_name']} ({svc['name']})' "
-                      "cannot be started due to the following error: "
-                      f"Cannot start service {svc['name']} on computer '.'.")
+        try:
+            self.scm.start(svc.name)
+        except Win32Error:
+            self.ctx.fail(f"Unhandled exception while executing module: Service '{svc.display_name} ({svc.name})' "
+                          "cannot be started due to the following error: "
+                          f"Cannot start service {svc.name} on computer '.'.")
 
     def stop(self, svc):
-        """Stop-Service -Force:$force_dependent_services; returns the dependents it stopped."""
-        running = [d for d in self.dependents(svc) if d["state"] != "stopped"]
+        """Stop the service (and, with force, its running dependents first); returns the dependents stopped."""
+        running = [d for d in self.scm.dependents(svc.name) if d.state != "stopped"]
         if running and not self.force:
-            self.ctx.fail(f"Unhandled exception while executing module: Cannot stop service '{svc['display_name']} "
-                          f"({svc['name']})' because it has dependent services. It can only be stopped if the Force "
+            self.ctx.fail(f"Unhandled exception while executing module: Cannot stop service '{svc.display_name} "
+                          f"({svc.name})' because it has dependent services. It can only be stopped if the Force "
                           "flag is set.")
         stopped = []
         if not self.ctx.check_mode:
             for dep in running:
-                stopped += self.stop(dep) + [dep]
-            svc["state"] = "stopped"
+                stopped += self.stop(self.scm.get(dep.name)) + [dep]
+            self.scm.stop(svc.name)
         return stopped
 
 
 def describe(twin, svc):
     """Get-ServiceDiff: the service as the real module reports it in its diff."""
-    return {"name": svc["name"], "display_name": svc["display_name"], "path": svc["path"],
-            "description": svc["description"] or None, "dependencies": list(svc["dependencies"]),
-            "desktop_interact": False, "start_mode": svc["start_mode"], "state": STATE_DIFF[svc["state"]],
-            "username": account(twin, svc["username"] or "LocalSystem"), "password": "REDACTED",
+    return {"name": svc.name, "display_name": svc.display_name, "path": svc.path,
+            "description": svc.description or None, "dependencies": list(svc.dependencies),
+            "desktop_interact": False, "start_mode": svc.start_mode, "state": STATE_DIFF[svc.state],
+            "username": account(twin, svc.username or "LocalSystem"), "password": "REDACTED",
             "error_control": "normal", "failure_actions": [], "failure_actions_on_non_crash_failure": False,
             "failure_command": None, "failure_reboot_msg": None, "failure_reset_period_sec": 0,
             "load_order_group": "", "pre_shutdown_timeout_ms": 180000, "required_privileges": [],
@@ -103,18 +96,18 @@ def describe(twin, svc):
 def run(ctx):
     p = parse_args(ctx, "win_service", OPTIONS, required_by={"password": ["username"]})
     reject_unsimulated(ctx, "win_service", p, UNSIMULATED)
-    twin, check = ctx.twin, ctx.check_mode
+    twin, check, services = ctx.twin, ctx.check_mode, ctx.twin.services
     scm = _Scm(ctx, p["force_dependent_services"])
     result = {"changed": False, "exists": False}
-    path = expand_env(twin, p["path"]) if p["path"] is not None else None
-    svc = twin.services.get(p["name"])
+    path = ctx.expand(p["path"]) if p["path"] is not None else None
+    svc = services.find(p["name"])
     before = describe(twin, svc) if svc else ""
 
     if p["state"] == "absent":
         if svc:
             scm.stop(svc)
             if not check:
-                twin.services.remove(svc["name"])
+                services.delete(svc.name)
             result["changed"] = True
         return {**result, "diff": {"before": before, "after": ""}}
 
@@ -129,15 +122,17 @@ def run(ctx):
             ctx.fail(f"Service '{p['name']}' is not installed, need to set 'path' to create a new service")
         update_password = result["changed"] = True
         if not check:
-            svc = twin.services.add(p["name"], path=path, start_mode="auto")
+            svc = services.create(p["name"], path=path, start_mode="auto")
     if svc is None:  # check mode, creating: the real module echoes the arguments ([String] params turn null into "")
         after = {"name": p["name"], "display_name": p["display_name"] or "", "path": path,
                  "description": p["description"], "dependencies": p["dependencies"], "desktop_interact": False,
                  "start_mode": p["start_mode"] or "", "state": p["state"] or "", "username": None}
     else:
         changed = configure(ctx, p, svc, path, update_password)
+        svc = services.get(svc.name)
         changed |= set_state(ctx, scm, p["state"], svc)
         result["changed"] |= changed
+        svc = services.get(svc.name)
         after = describe(twin, svc) if not check else {**describe(twin, svc), **planned(ctx, p, svc, path)}
         if p["state"]:
             after["state"] = p["state"]
@@ -151,11 +146,11 @@ def run(ctx):
                   path=after["path"], start_mode=after["start_mode"], username=username,
                   state="running" if state in ("restarted", "started") else state,
                   can_pause_and_continue=None, depended_by=[])
-    live = twin.services.get(p["name"])
+    live = services.find(p["name"])
     if live:
-        result["depended_by"] = [d["name"] for d in scm.dependents(live)]
-        result["can_pause_and_continue"] = bool(live.get("can_pause_and_continue", False)) \
-            and live["state"] != "stopped"
+        result["depended_by"] = [d.name for d in services.dependents(live.name)]
+        # the twin knows no service that accepts pause and continue (a real LanmanServer does)
+        result["can_pause_and_continue"] = False
     return {**result, "diff": {"before": before, "after": after}}
 
 
@@ -175,7 +170,7 @@ def planned(ctx, p, svc, path):
 
 
 def new_dependencies(p, svc):
-    existing, wanted = list(svc["dependencies"]), p["dependencies"]
+    existing, wanted = list(svc.dependencies), p["dependencies"]
     if p["dependency_action"] == "add":
         return existing + [d for d in wanted if d not in existing]
     if p["dependency_action"] == "remove":
@@ -185,28 +180,29 @@ def new_dependencies(p, svc):
 
 def configure(ctx, p, svc, path, update_password):
     twin, changes = ctx.twin, {}
-    if p["username"] and not same_account(twin, p["username"], svc["username"] or "LocalSystem"):
+    if p["username"] and not same_account(twin, p["username"], svc.username or "LocalSystem"):
         wanted = account(twin, p["username"])
         changes["username"] = "LocalSystem" if wanted == "NT AUTHORITY\\SYSTEM" else wanted
         update_password = True
     password_changed = bool(update_password and p["password"])
-    if p["dependencies"] is not None and new_dependencies(p, svc) != svc["dependencies"]:
+    if p["dependencies"] is not None and new_dependencies(p, svc) != svc.dependencies:
         changes["dependencies"] = new_dependencies(p, svc)
-    if p["description"] is not None and (p["description"] or None) != (svc["description"] or None):
+    if p["description"] is not None and (p["description"] or None) != (svc.description or None):
         changes["description"] = p["description"]
+    current = {"display_name": svc.display_name, "path": svc.path, "start_mode": svc.start_mode}
     for key, value in (("display_name", p["display_name"]), ("path", path), ("start_mode", p["start_mode"])):
-        if value and value != svc[key]:
+        if value and value != current[key]:
             changes[key] = value
-    if not ctx.check_mode:
-        svc.update(changes)
+    if changes and not ctx.check_mode:
+        twin.services.configure(svc.name, **changes)
     return bool(changes) or password_changed
 
 
 def set_state(ctx, scm, state, svc):
-    if state == "started" and svc["state"] != "running":
+    if state == "started" and svc.state != "running":
         if not ctx.check_mode:
             scm.start(svc)
-    elif state == "stopped" and svc["state"] != "stopped":
+    elif state == "stopped" and svc.state != "stopped":
         scm.stop(svc)
     elif state == "restarted":
         stopped = scm.stop(svc)
@@ -214,11 +210,8 @@ def set_state(ctx, scm, state, svc):
             scm.start(svc)
             for dep in reversed(stopped):
                 scm.start(dep)
-    elif state == "paused" and svc["state"] != "paused":
-        if not svc.get("can_pause_and_continue") or svc["state"] != "running":
-            ctx.fail(f"failed to pause service {svc['name']}: The service does not support pausing")
-        if not ctx.check_mode:
-            svc["state"] = "paused"
+    elif state == "paused" and svc.state != "paused":
+        ctx.fail(f"failed to pause service {svc.name}: The service does not support pausing")
     else:
         return False
     return True

@@ -2,7 +2,11 @@
 
 import ntpath
 
-from ._common import HASHES, abspath, checksum, extension, parse_args, twin_errors
+from ._basic import parse_args
+from ._failures import twin_errors
+from ._paths import abspath, checksum, extension
+
+HASHES = ("md5", "sha1", "sha256", "sha384", "sha512")
 
 OPTIONS = {
     "path": {"type": "path", "required": True, "aliases": ["dest", "name"]},

@@ -1,36 +1,46 @@
-"""Route one command line to what runs it on the twin; anything unknown fails loudly."""
+"""Route one command line to what runs it on the twin; anything unknown fails loudly.
+
+A command runs in a process whose environment is the user's block with the WinRS shell's variables on top,
+and whose console code page is the shell's. An Ansible module runs with its task's `environment:` on top of
+that (module_wrapper.ps1 sets it before the module starts).
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from .. import modules
+from ..twin.errors import NotSimulated
 from ..twin.store import TwinStore
 from . import ansible_payload, commandline, helpers, raw
 from .result import Result, not_simulated
 
 PROJECT_MARKER = re.compile(r"^\s*#\s*entra-sync-upgrade:(?P<name>[a-z0-9_-]+)\s+v(?P<version>\d+)", re.M)
 MIN_ANSIBLE_PS = "5.1"
-NO_LOG_KEYS = ("password", "pass", "secret", "token")
+MAX_COMMAND_LINE = 8191  # cmd.exe's limit: WinRS runs every command through cmd (WINRS_SKIP_CMD_SHELL=FALSE)
 
-
-def _scrub(params: dict) -> dict:
-    return {k: ("VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" if any(s in k.lower() for s in NO_LOG_KEYS) else v)
-            for k, v in params.items()}
+# run_module(twin, script name, module args, environment block) -> (result dict, rc); None if not simulated
+ModuleRunner = Callable[..., tuple[dict, int] | None]
 
 
 class Dispatcher:
-    """Runs commands for one host. `project_scripts` maps a marker name to handler(twin, script, stdin)."""
+    """Runs commands for one host. `project_scripts` maps a marker name to handler(twin, script, stdin, env);
+    `run_module` runs an Ansible module payload on a module twin (lab/modules; injected, so this layer does not
+    import it)."""
 
-    def __init__(self, host: str, store: TwinStore, user: str, project_scripts: dict | None = None):
+    def __init__(self, host: str, store: TwinStore, user: str, project_scripts: dict | None = None,
+                 run_module: ModuleRunner | None = None):
         self.host = host
         self.store = store
         self.user = user
         self.project_scripts = project_scripts or {}
-        self.last: dict = {}
+        self.run_module = run_module
 
     def describe(self, command: str, args: list[str]) -> dict:
-        inv = commandline.parse(command, args)
+        try:
+            inv = commandline.parse(command, args)
+        except (commandline.CommandLineError, NotSimulated):
+            return {"shell": "powershell", "script": "invalid"}
         if inv.shell == "cmd":
             return {"shell": "cmd", "command": inv.text[:120]}
         marker = PROJECT_MARKER.search(inv.text)
@@ -40,42 +50,66 @@ class Dispatcher:
             return {"shell": "powershell", "script": "bootstrap"}
         return {"shell": "powershell", "script": "raw", "text": inv.text.strip()[:120]}
 
-    def __call__(self, command: str, args: list[str], stdin: bytes, env: dict) -> tuple[bytes, bytes, int]:
-        result = self.run(command, args, stdin)
+    def __call__(self, command: str, args: list[str], stdin: bytes, shell) -> tuple[bytes, bytes, int]:
+        """The WinRS runner: `shell` carries the shell's `environment` and `codepage`."""
+        result = self.run(command, args, stdin, getattr(shell, "environment", None) or {},
+                          getattr(shell, "codepage", 437))
         return result.stdout, result.stderr, result.rc
 
-    def run(self, command: str, args: list[str], stdin: bytes) -> Result:
-        # WinRS runs the command through cmd.exe (WINRS_SKIP_CMD_SHELL=FALSE), which refuses lines over 8191
-        if len(" ".join([command, *args])) > 8191:
+    def run(self, command: str, args: list[str], stdin: bytes, environment: dict | None = None,
+            codepage: int = 437) -> Result:
+        line = commandline.command_line(command, args)
+        if len(line) > MAX_COMMAND_LINE:
             return Result(stdout=b"", stderr=b"The command line is too long.\r\n", rc=1)
-        inv = commandline.parse(command, args)
+        try:
+            inv = commandline.parse(command, args)
+        except commandline.CommandLineError as exc:
+            return Result(b"", f"{exc}\r\n".encode(), 1)
+        except NotSimulated as exc:
+            return not_simulated(exc.what)
         if inv.shell == "cmd":
-            return self._raw(raw.CMD, inv.text, stdin, f"cmd: {inv.text}")
+            return self._in_process(environment, codepage, stdin, lambda proc: raw.run_cmd(proc, inv.text),
+                                    mutates=False, failure=lambda what: raw.cmd_failure(what))
         payload = ansible_payload.parse(stdin)
         if payload is not None:
-            return self._ansible(payload)
+            return self._ansible(payload, environment or {})
         marker = PROJECT_MARKER.search(inv.text)
         if marker:
-            handler = self.project_scripts.get(marker.group("name"))
-            if handler is None:
-                return not_simulated(f"project script {marker.group('name')} v{marker.group('version')}")
-            with self.store.session(self.host) as twin:
-                result = handler(twin, inv.text, stdin)
-            result.kind, result.name = "script", marker.group("name")
-            return result
-        return self._raw(raw.POWERSHELL, inv.text, stdin, f"powershell: {inv.text.strip()[:200]}")
-
-    def _raw(self, table, text: str, stdin: bytes, what: str) -> Result:
-        found = raw.match(table, text)
+            return self._project_script(marker, inv.text, stdin, environment or {})
+        found = raw.match_powershell(inv.text)
         if found is None:
-            return not_simulated(what)
+            return not_simulated(f"powershell: {inv.text.strip()[:200]}")
         handler, m, mutates = found
-        if mutates:
-            with self.store.session(self.host) as twin:
-                return handler(twin, m, stdin)
-        return handler(self.store.load(self.host), m, stdin)
+        return self._in_process(environment, codepage, stdin, lambda proc: handler(proc, m), mutates, not_simulated)
 
-    def _ansible(self, payload: ansible_payload.Payload) -> Result:
+    def _in_process(self, environment, codepage, stdin, body, mutates: bool, failure) -> Result:
+        """Run body(Process) against the twin (written back if it changed it); NotSimulated fails loudly."""
+        try:
+            if mutates:
+                with self.store.session(self.host) as twin:
+                    return body(self._process(twin, environment, codepage, stdin))
+            return body(self._process(self.store.load(self.host), environment, codepage, stdin))
+        except NotSimulated as exc:
+            return failure(exc.what)
+        except ValueError as exc:  # a code page the lab does not know
+            return failure(str(exc))
+
+    def _process(self, twin, environment, codepage, stdin) -> raw.Process:
+        return raw.Process(twin, twin.environment(self.user, environment), codepage, stdin)
+
+    def _project_script(self, marker: re.Match, text: str, stdin: bytes, environment: dict) -> Result:
+        handler = self.project_scripts.get(marker.group("name"))
+        if handler is None:
+            return not_simulated(f"project script {marker.group('name')} v{marker.group('version')}")
+        with self.store.session(self.host) as twin:
+            try:
+                result = handler(twin, text, stdin, twin.environment(self.user, environment))
+            except NotSimulated as exc:
+                return not_simulated(exc.what)
+        result.kind, result.name = "script", marker.group("name")
+        return result
+
+    def _ansible(self, payload: ansible_payload.Payload, shell_environment: dict) -> Result:
         with self.store.session(self.host) as twin:
             # bootstrap_wrapper.ps1 refuses older hosts before doing anything else
             if not twin.powershell_at_least(MIN_ANSIBLE_PS):
@@ -84,32 +118,20 @@ class Dispatcher:
             action = payload.action
             if set(payload.action_names) - {"module_wrapper.ps1"} - set(helpers.HELPERS):
                 return not_simulated(f"Ansible exec actions {payload.action_names} (become/async)")
-            if action["name"] in helpers.HELPERS:
-                result = helpers.HELPERS[action["name"]](twin, action["params"], payload.input, self.user)
-                result.kind, result.name = "helper", action["name"]
-                return result
-            script = payload.module_script
-            module = modules.lookup(script or "")
-            if module is None:
+            environment = twin.environment(self.user, shell_environment)
+            try:
+                if action["name"] in helpers.HELPERS:
+                    result = helpers.HELPERS[action["name"]](twin, action["params"], payload.input, environment)
+                    result.kind, result.name = "helper", action["name"]
+                    return result
+                script = payload.module_script or ""
+                # module_wrapper.ps1 sets the task's environment: in its process before the module runs
+                task_environment = action["params"].get("Environment") or {}
+                block = twin.environment(self.user, {**shell_environment, **task_environment})
+                outcome = self.run_module(twin, script, payload.module_args, block) if self.run_module else None
+            except NotSimulated as exc:
+                return not_simulated(exc.what)
+            if outcome is None:
                 return not_simulated(f"Ansible module {script}")
-            return self._module(twin, module, script, payload.module_args)
-
-    def _module(self, twin, module, script: str, args: dict) -> Result:
-        meta = {k: v for k, v in args.items() if k.startswith("_ansible_")}
-        params = {k: v for k, v in args.items() if not k.startswith("_ansible_")}
-        ctx = modules.ModuleContext(twin, params, bool(meta.get("_ansible_check_mode")),
-                                    bool(meta.get("_ansible_diff")), meta)
-        name = script.rsplit(".", 2)[-2]
-        try:
-            result = module.run(ctx)
-            rc = 0
-        except modules.ModuleFailed as exc:
-            result, rc = {"failed": True, "msg": exc.msg, **exc.extra}, 1
-        result.setdefault("changed", False)
-        if ctx.warnings:
-            result["warnings"] = ctx.warnings
-        if not ctx.diff:
-            result.pop("diff", None)
-        if not meta.get("_ansible_no_log"):
-            result["invocation"] = {"module_args": _scrub(params)}
-        return Result.json(result, rc=rc, kind="module", name=name)
+            result, rc = outcome
+            return Result.json(result, rc=rc, kind="module", name=script.rsplit(".", 2)[-2])

@@ -6,13 +6,14 @@ import base64
 import hashlib
 import ntpath
 
+from ..twin.environment import expand
 from ..twin.filesystem import FileSystemError
 from ..twin.host import Twin
 from .result import Result
 
 
-def mkdtemp(twin: Twin, params: dict, user: str) -> Result:
-    base = twin.expand_env(params["Directory"], user)
+def mkdtemp(twin: Twin, params: dict, environment: dict) -> Result:
+    base = expand(params["Directory"], environment)
     path = ntpath.join(base, params["Name"])
     if twin.files.exists(path):
         return Result.error(f"An item with the specified name {path} already exists.")
@@ -20,8 +21,8 @@ def mkdtemp(twin: Twin, params: dict, user: str) -> Result:
     return Result(path.encode() + b"\r\n")
 
 
-def expand_user(twin: Twin, params: dict, user: str) -> Result:
-    path, home = params["Path"], twin.environment(user)["USERPROFILE"]
+def expand_user(twin: Twin, params: dict, environment: dict) -> Result:
+    path, home = params["Path"], environment["USERPROFILE"]
     if path == "~":
         return Result(home.encode() + b"\r\n")
     if path.startswith("~\\"):
@@ -54,9 +55,10 @@ def fetch_file(twin: Twin, params: dict) -> Result:
     return Result(base64.b64encode(chunk) + b"\r\n" if chunk else b"")
 
 
+# name -> handler(twin, params, input after the manifest, environment block)
 HELPERS = {
-    "powershell_mkdtemp.ps1": lambda twin, p, data, user: mkdtemp(twin, p, user),
-    "powershell_expand_user.ps1": lambda twin, p, data, user: expand_user(twin, p, user),
-    "winrm_put_file.ps1": lambda twin, p, data, user: put_file(twin, p, data),
-    "winrm_fetch_file.ps1": lambda twin, p, data, user: fetch_file(twin, p),
+    "powershell_mkdtemp.ps1": lambda twin, p, data, env: mkdtemp(twin, p, env),
+    "powershell_expand_user.ps1": lambda twin, p, data, env: expand_user(twin, p, env),
+    "winrm_put_file.ps1": lambda twin, p, data, env: put_file(twin, p, data),
+    "winrm_fetch_file.ps1": lambda twin, p, data, env: fetch_file(twin, p),
 }

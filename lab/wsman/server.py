@@ -19,7 +19,7 @@ from spnego.channel_bindings import GssChannelBindings
 
 from . import encryption, faults, soap
 from .requestlog import RequestLog
-from .shells import ReceiveTimedOut, ShellManager, ShellQuotaExceeded, UnknownCommand, UnknownShell
+from .shells import ReceiveTimedOut, ShellManager, ShellQuotaExceeded, ShellSettings, UnknownCommand, UnknownShell
 
 log = logging.getLogger("lab.wsman")
 
@@ -201,7 +201,7 @@ class WSManHandler(BaseHTTPRequestHandler):
         entry: dict = {"op": req.action}
         try:
             if req.action == "Create":
-                shell = ep.shells.create(req.shell_options())
+                shell = ep.shells.create(ShellSettings(req.shell_environment(), req.codepage()))
                 address = f"{'https' if self.server.tls else 'http'}://{ep.name}:{self.server.server_port}/wsman"
                 return 200, soap.create_response(req, address, shell.id, int(ep.shells.idle_timeout)), entry
             if req.action == "Delete":

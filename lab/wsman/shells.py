@@ -9,8 +9,17 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-# A runner gets (command, args, stdin, env) and returns (stdout, stderr, rc). It may block (Start-Sleep).
-Runner = Callable[[str, list[str], bytes, dict], tuple[bytes, bytes, int]]
+
+@dataclass(frozen=True)
+class ShellSettings:
+    """What a Create request sets for every command of the shell (rsp:Environment, WINRS_CODEPAGE)."""
+
+    environment: dict = field(default_factory=dict)
+    codepage: int = 437
+
+
+# A runner gets (command, args, stdin, shell settings) and returns (stdout, stderr, rc). It may block.
+Runner = Callable[[str, list[str], bytes, ShellSettings], tuple[bytes, bytes, int]]
 
 MAX_CHUNK = 96 * 1024  # raw bytes per Receive, so each reply stays under pywinrm's MaxEnvelopeSize 153600
 
@@ -36,7 +45,7 @@ class Command:
     id: str
     command: str
     args: list[str]
-    env: dict
+    settings: ShellSettings
     stdin: bytearray = field(default_factory=bytearray)
     stdin_seen: bool = False
     stdin_closed: bool = False
@@ -51,7 +60,7 @@ class Command:
 
     def _run(self, runner: Runner) -> None:
         try:
-            out, err, rc = runner(self.command, self.args, bytes(self.stdin), self.env)
+            out, err, rc = runner(self.command, self.args, bytes(self.stdin), self.settings)
         except Exception as exc:  # a lab bug must surface as a failed command, not a hung client
             out, err, rc = b"", f"lab: internal error: {type(exc).__name__}: {exc}".encode(), 1
         with self.cond:
@@ -65,7 +74,7 @@ class Command:
 @dataclass
 class Shell:
     id: str
-    env: dict
+    settings: ShellSettings
     last_used: float = field(default_factory=time.monotonic)
     commands: dict[str, Command] = field(default_factory=dict)
 
@@ -85,12 +94,12 @@ class ShellManager:
         for sid in [s.id for s in self._shells.values() if now - s.last_used > self.idle_timeout]:
             del self._shells[sid]
 
-    def create(self, env: dict) -> Shell:
+    def create(self, settings: ShellSettings) -> Shell:
         with self._lock:
             self._reap()
             if len(self._shells) >= self.max_shells:
                 raise ShellQuotaExceeded(self.max_shells)
-            shell = Shell(str(uuid.uuid4()).upper(), env)
+            shell = Shell(str(uuid.uuid4()).upper(), settings)
             self._shells[shell.id] = shell
             return shell
 
@@ -115,7 +124,7 @@ class ShellManager:
     # Commands -------------------------------------------------------------------------
     def command(self, shell_id: str | None, command: str, args: list[str]) -> Command:
         shell = self.get(shell_id)
-        cmd = Command(str(uuid.uuid4()).upper(), command, args, dict(shell.env))
+        cmd = Command(str(uuid.uuid4()).upper(), command, args, shell.settings)
         shell.commands[cmd.id] = cmd
         return cmd
 

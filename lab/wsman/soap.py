@@ -79,13 +79,21 @@ class Request:
     def signal_code(self) -> str:
         return (self.body.findtext(f"{_q('rsp', 'Signal')}/{_q('rsp', 'Code')}") or "").strip()
 
-    def shell_options(self) -> dict[str, str]:
+    def shell_environment(self) -> dict[str, str]:
+        """The rsp:Environment variables of a Create request."""
         shell = self.body.find(_q("rsp", "Shell"))
         env = {}
         if shell is not None:
             for var in shell.iter(_q("rsp", "Variable")):
                 env[var.get("Name", "")] = var.text or ""
         return env
+
+    def codepage(self) -> int:
+        """WINRS_CODEPAGE of a Create request (437, the OEM code page of an en-US host, when absent)."""
+        text = self.options.get("WINRS_CODEPAGE", "437").strip()
+        if not text.isdigit():
+            raise SoapError(f"WINRS_CODEPAGE {text!r} is not a number")
+        return int(text)
 
 
 def parse_duration(text: str | None) -> float | None:

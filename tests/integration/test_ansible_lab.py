@@ -84,7 +84,7 @@ def test_second_run_changes_nothing(lab):
     twin = lab.twin(MODERN)
     assert twin.files.read("C:\\Staging\\hello.txt") == b"hello\r\n"
     assert twin.registry.get_value("HKLM\\SOFTWARE\\EntraSyncUpgrade", "Stage")["data"] == "staged"
-    assert twin.services.get("WinRM")["start_mode"] == "delayed"
+    assert twin.services.get("WinRM").start_mode == "delayed"
 
 
 def test_module_the_lab_does_not_simulate_fails_loudly(lab):

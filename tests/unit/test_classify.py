@@ -19,6 +19,7 @@ from plugins.modules import sync_facts
 from plugins.plugin_utils import _evidence as ev
 from plugins.plugin_utils import _probe
 from plugins.plugin_utils._classify import DOTNET_RELEASES, _interval, classify
+from tests.twins import remove_key
 
 
 def lab_evidence(twin: Twin) -> dict:
@@ -420,7 +421,7 @@ def test_intervals_read_as_timespans(text, want):
 
 def test_a_lab_host_whose_sql_fails_keeps_its_tool_and_reports_why():
     twin = Twin.from_profile("h", "aadsync_2012r2", PROFILES_DIR)
-    twin.registry.delete_key(r"HKLM\SOFTWARE\Microsoft\PowerShell\3")  # PowerShell 2.0: no LocalDB SqlClient
+    remove_key(twin, r"HKLM\SOFTWARE\Microsoft\PowerShell\3")  # PowerShell 2.0: no LocalDB SqlClient
     f = classify(lab_evidence(twin))
     assert (f["tool"], f["version"], f["powershell_version"]) == ("aadsync", "1.0.494.501", "2.0")
     assert f["object_count"] is None and f["connectors"] == []

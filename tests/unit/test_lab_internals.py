@@ -29,7 +29,7 @@ def test_whole_line_in_command_element():
 
 
 def test_cmd_line_stays_cmd():
-    assert commandline.parse("ipconfig", ["/all"]) == commandline.Invocation("cmd", "ipconfig /all")
+    assert commandline.parse("ipconfig", ["/all"]) == commandline.Invocation("cmd", "ipconfig /all", "ipconfig /all")
 
 
 @pytest.mark.parametrize("text,seconds", [("PT20S", 20), ("PT20.000S", 20), ("PT1M30S", 90), ("P1D", None)])

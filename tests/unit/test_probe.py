@@ -27,6 +27,7 @@ from lab.twin.store import TwinStore
 from plugins.plugin_utils import _evidence as ev
 from plugins.plugin_utils import _probe
 from plugins.plugin_utils._psliteral import render
+from tests.twins import remove_key
 
 REPO = Path(__file__).resolve().parents[2]
 PARSER = Parser(Language(tsp.language()))
@@ -288,7 +289,11 @@ def test_lab_document_details_for_connect():
     assert doc["services"]["MSOnline"] == {"exists": False}
     wizard = doc["registry_children"][ev.UNINSTALL]["children"][ev.CONNECT_UNINSTALL_SUBKEY]["values"]
     assert set(wizard) == set(ev.UNINSTALL_VALUES)
-    assert doc["registry_children"][ev.UNINSTALL_WOW] == {"exists": False}
+    # the 32-bit view holds what every Windows Server 2022 has (stubs, Microsoft Edge), no sync product
+    wow = doc["registry_children"][ev.UNINSTALL_WOW]
+    assert wow["exists"] is True and "AddressBook" in wow["children"]
+    names = [c["values"]["DisplayName"]["data"] for c in wow["children"].values() if "DisplayName" in c["values"]]
+    assert names and all(n.startswith("Microsoft Edge") for n in names)
     assert doc["sql"]["adsync.metaverse_objects"] == {
         "key_exists": True, "data_source": "(localdb)\\.\\ADSync2019", "database": "ADSync", "value": 40000}
     assert doc["sql"]["fim.metaverse_objects"] == {"key_exists": False, "data_source": None, "database": None,
@@ -321,7 +326,7 @@ def test_lab_document_details_for_legacy_hosts():
 
 def test_localdb_fails_where_the_sqlclient_cannot_reach_it():
     twin = twin_of("aadsync_2012r2")
-    twin.registry.delete_key(r"HKLM\SOFTWARE\Microsoft\PowerShell\3")  # back to PowerShell 2.0 on CLR 2
+    remove_key(twin, r"HKLM\SOFTWARE\Microsoft\PowerShell\3")  # back to PowerShell 2.0 on CLR 2
     doc = run_in_lab(twin)
     entry = doc["sql"]["adsync.metaverse_objects"]
     assert entry["key_exists"] is True and entry["value"] is None
@@ -333,10 +338,10 @@ def test_localdb_fails_where_the_sqlclient_cannot_reach_it():
 
 def test_stopped_services_show_in_sql_and_cmdlets():
     twin = twin_of("dirsync_2012r2_large")
-    twin.services.get("MSSQL$SQLEXPRESS")["state"] = "stopped"
+    twin.services.set_state("MSSQL$SQLEXPRESS", "stopped")
     assert "error: 26" in run_in_lab(twin)["sql"]["fim.metaverse_objects"]["error"]
     twin = twin_of("connect_current_2022")
-    twin.services.get("ADSync")["state"] = "stopped"
+    twin.services.set_state("ADSync", "stopped")
     result = run_in_lab(twin)["cmdlets"]["results"]["scheduler"]
     assert result["available"] is True and "not running" in result["error"]
 
@@ -366,14 +371,15 @@ def test_what_the_lab_cannot_answer_is_loud():
     assert errors[("registry", "HKCC\\System")].startswith("not a registry path")
     assert errors[("wmi", "x")] == "lab: not simulated: WMI property Win32_OperatingSystem.SerialNumber"
     assert errors[("wmi", "y")].startswith("lab: not simulated: WQL filter")
-    assert doc["wmi"]["z"] == {"exists": False, "instances": []} and ("wmi", "z") not in errors
+    # root\cimv2 has hundreds of classes the lab does not know: an unknown one is not simulated, never "absent"
+    assert errors[("wmi", "z")] == "lab: not simulated: WMI class Win32_NoSuchClass in root\\cimv2"
     assert errors[("sql", "q")].startswith("lab: not simulated: SQL query")
     assert errors[("sql", "w")].startswith("refused")
     assert errors[("sql", "t")] == "Invalid object name 'dbo.nope'."
     assert errors[("cmdlets", "a")] == "lab: not simulated: cmdlet Get-ADSyncGlobalSettings"
     assert errors[("cmdlets", "b")].startswith("refused")
     assert errors[("cmdlets", "c")].startswith("lab: not simulated: property NoSuchProperty")
-    assert all(doc["wmi"][i].keys() == {"error"} for i in ("x", "y"))
+    assert all(doc["wmi"][i].keys() == {"error"} for i in ("x", "y", "z"))
 
 
 def test_lab_output_is_the_probe_writer_format():

@@ -3,21 +3,14 @@
 The request is read the way PowerShell evaluates it (lab/powershell/psliteral.py), never with the
 controller's code, so a wrong path in the evidence catalog fails here as it would on Windows. The answer is
 the document the real probe prints: the same keys, keys sorted ordinally, json.dumps(ensure_ascii) escaping.
-Whatever the lab cannot answer gets an item error "lab: not simulated: ..." (never an invented success).
+This file only translates the script's steps; what Windows, SQL Server and the ADSync module do is the twin's
+(lab/twin/: registry, files, services, wmi, sql, syncengine). Whatever the twin cannot answer becomes an item
+error "lab: not simulated: ..." (never an invented success).
 
-Rules that stand in for Windows behaviour:
-- SQL: the data source is built from the Parameters key as the probe builds it and must name an instance in
-  the twin's `sql.instances` ('.', '(local)', 'localhost' and the host name are this computer) whose service,
-  if it has one, is running. LocalDB needs the SqlClient of .NET 4.0.2+: it fails with SqlClient 2.0's
-  "error 26" when the host's PowerShell runs on CLR 2 (PowerShell 2.0) or .NET 4.5 is missing (Release <
-  378389). Full SQL and SQL Express answer either SqlClient. Queries the lab knows: COUNT_BIG(*) of a table,
-  the database size from sys.database_files, SERVERPROPERTY('Edition'); any other is not simulated.
-- Cmdlets: the module imports if its file exists and PowerShell is 3.0+ (the ADSync module needs CLR 4).
-  Get-ADSyncScheduler exists when the twin's scheduler is the cmdlet's (no `source`), Get-ADSyncAutoUpgrade
-  when `sync.auto_upgrade` is set, Get-ADSyncConnector when `sync.connectors` is; they fail while the ADSync
-  service is not running. Any other cmdlet is not simulated.
-- WMI: classes from Twin.wmi_instances, in the namespace each instance's __NAMESPACE names (root\\cimv2 for
-  the derived ones). Filters: `Prop = 'text'` / `Prop = number` joined by AND; anything else is not simulated.
+What the script itself does, and so the lab does here: it builds the SQL data source from the sync service's
+Parameters key (Server, then SQLInstance), connects with the SqlClient of the CLR its PowerShell runs on, and
+runs one SELECT; it imports the ADSync module only when the module file exists and runs only Get- commands;
+WMI filters are `Prop = 'text'` / `Prop = number` joined by AND (anything else is not simulated).
 """
 
 from __future__ import annotations
@@ -25,9 +18,12 @@ from __future__ import annotations
 import json
 import re
 
-from ...modules._regvalue import stored
+from ...twin.environment import expand
+from ...twin.errors import NotSimulated
 from ...twin.filesystem import FileSystemError
-from ...twin.registry import RegistryError, normalize
+from ...twin.registry import RegistryError, dotnet_value, normalize
+from ...twin.sql import SqlError
+from ...twin.syncengine import CmdletError
 from .. import psliteral
 from ..result import Result, not_simulated
 
@@ -36,23 +32,15 @@ SECTIONS = ("environment", "registry", "registry_children", "services", "files",
             "cmdlets")
 PS_HIVES = {"HKLM", "HKCU", "HKCR", "HKU"}  # what the probe's Open-ProbeRegistryKey maps
 SERVICE_STATE = {"running": "Running", "stopped": "Stopped", "paused": "Paused"}
-START_MODE = {"auto": "Auto", "delayed": "Auto", "manual": "Manual", "disabled": "Disabled"}
-NDP4_FULL = r"HKLM\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full"
-DOTNET_45 = 378389
-SQL_NOT_FOUND = ("A network-related or instance-specific error occurred while establishing a connection to SQL "
-                 "Server. The server was not found or was not accessible. Verify that the instance name is "
-                 "correct and that SQL Server is configured to allow remote connections. (provider: SQL Network "
-                 "Interfaces, error: 26 - Error Locating Server/Instance Specified)")
-SQL_COUNT = re.compile(r"SELECT COUNT_BIG\(\*\) FROM (?:dbo\.)?\[?(?P<table>\w+)\]?(?: WITH \(NOLOCK\))?", re.I)
-SQL_SIZE = re.compile(r"SELECT SUM\(CAST\(size AS BIGINT\)\) \* 8 / 1024 FROM sys\.database_files", re.I)
-SQL_EDITION = re.compile(r"SELECT CAST\(SERVERPROPERTY\('Edition'\) AS NVARCHAR\(128\)\)", re.I)
+START_MODE = {"auto": "Auto", "delayed": "Auto", "manual": "Manual", "disabled": "Disabled", "boot": "Boot",
+              "system": "System"}
 
 
 class ItemError(Exception):
     """One item failed; its message goes to the item and to `errors`, as the probe's catch blocks do."""
 
 
-def run(twin, script: str, stdin: bytes) -> Result:
+def run(twin, script: str, stdin: bytes, environment: dict | None = None) -> Result:
     marker = MARKER.search(script)
     if not marker or marker.group("version") != "1":
         return not_simulated("probe script of another version")
@@ -60,7 +48,8 @@ def run(twin, script: str, stdin: bytes) -> Result:
         request = psliteral.parse_assignment(script, "request")
     except ValueError as exc:
         return not_simulated(f"probe request: {exc}")
-    doc = _Probe(twin).run(request if isinstance(request, dict) else None)
+    environment = twin.environment() if environment is None else environment
+    doc = _Probe(twin, environment).run(request if isinstance(request, dict) else None)
     return Result(dumps(doc).encode("ascii") + b"\r\n")
 
 
@@ -101,8 +90,9 @@ def _lab(what: str) -> ItemError:
 
 
 class _Probe:
-    def __init__(self, twin):
+    def __init__(self, twin, environment: dict):
         self.twin = twin
+        self.env = environment
         self.errors: list[dict] = []
         self.sql_targets: dict[str, dict] = {}
 
@@ -120,9 +110,8 @@ class _Probe:
             self.error("request", name, "unknown request section")
         out["host"] = {"computer_name": self.twin.state["hostname"],
                        "powershell_version": self.twin.powershell_version, "process_64bit": True}
-        env = self.twin.environment()
         for name in _items(_get(request, "environment")):
-            _put(out["environment"], _text(name), env.get(_text(name).upper()))
+            _put(out["environment"], _text(name), self.env.get(_text(name).upper()))
         for section in SECTIONS[1:-1]:
             handler = getattr(self, "_" + section)
             for item in _items(_get(request, section)):
@@ -143,13 +132,13 @@ class _Probe:
         return norm if self.twin.registry.key_exists(norm) else None
 
     def _values(self, key: str, names) -> dict:
-        present = {v["name"].lower(): v for v in self.twin.registry.values(key).values()}
-        wanted = [v["name"] for v in present.values()] if names is None else [_text(n) for n in _items(names)]
-        out: dict = {}
-        for name in wanted:
-            value = present.get(name.lower())
-            if value is not None:
-                _put(out, value["name"], {"type": value["type"], "data": stored(value)})
+        reg, out = self.twin.registry, {}
+        if names is None:  # GetValueNames(): every value
+            found = list(reg.values(key).values())
+        else:
+            found = [v for v in (reg.get_value(key, _text(n)) for n in _items(names)) if v is not None]
+        for value in found:
+            _put(out, value["name"], {"type": value["type"], "data": dotnet_value(value)})
         return out
 
     def _registry(self, section: dict, item) -> None:
@@ -161,7 +150,7 @@ class _Probe:
                 entry = {"exists": True, "values": self._values(key, _get(item, "values"))}
                 if _get(item, "subkeys"):
                     entry["subkeys"] = sorted(self.twin.registry.subkeys(key))
-        except ItemError as exc:
+        except (ItemError, NotSimulated) as exc:
             entry = {"error": self.error("registry", path, str(exc))}
         _put(section, path, entry)
 
@@ -175,24 +164,28 @@ class _Probe:
                 for name in sorted(self.twin.registry.subkeys(key)):
                     _put(children, name, {"values": self._values(key + "\\" + name, _get(item, "values"))})
                 entry = {"exists": True, "children": children}
-        except ItemError as exc:
+        except (ItemError, NotSimulated) as exc:
             entry = {"error": self.error("registry_children", path, str(exc))}
         _put(section, path, entry)
 
     # services, files ---------------------------------------------------------------------------------------
     def _services(self, section: dict, name) -> None:
-        svc = self.twin.services.data.get(_text(name).lower())  # Win32_Service.Name, not the display name
+        try:
+            svc = self.twin.services.get(_text(name))  # Win32_Service.Name, not the display name
+        except NotSimulated as exc:
+            _put(section, _text(name), {"error": self.error("services", _text(name), str(exc))})
+            return
         if svc is None:
             _put(section, _text(name), {"exists": False})
             return
         _put(section, _text(name), {
-            "exists": True, "name": svc["name"], "display_name": svc["display_name"],
-            "state": SERVICE_STATE[svc["state"]], "start_mode": START_MODE[svc["start_mode"]],
-            "account": svc["username"], "path": svc["path"]})
+            "exists": True, "name": svc.name, "display_name": svc.display_name,
+            "state": SERVICE_STATE[svc.state], "start_mode": START_MODE.get(svc.start_mode, "Manual"),
+            "account": svc.username, "path": svc.path})
 
     def _file(self, path: str) -> dict | None:
         try:
-            return self.twin.files.get(self.twin.expand_env(path))
+            return self.twin.files.get(expand(path, self.env))
         except FileSystemError:
             raise _lab(f"relative or malformed file path {path}") from None
 
@@ -207,7 +200,7 @@ class _Probe:
             else:
                 entry = {"exists": True, "type": "file", "size": int(f.get("size", 0)),
                          "version": (f.get("version") or "").strip() or None}
-        except ItemError as exc:
+        except (ItemError, NotSimulated) as exc:
             entry = {"error": self.error("files", path, str(exc))}
         _put(section, path, entry)
 
@@ -222,9 +215,9 @@ class _Probe:
                 if size > int(_get(item, "max_bytes") or 0):
                     entry = {"exists": True, "size": size, "text": None, "truncated": True}
                 else:
-                    raw = self.twin.files.read(self.twin.expand_env(path))
+                    raw = self.twin.files.read(expand(path, self.env))
                     entry = {"exists": True, "size": size, "text": _read_all_text(raw), "truncated": False}
-        except ItemError as exc:
+        except (ItemError, NotSimulated) as exc:
             entry = {"error": self.error("text_files", path, str(exc))}
         _put(section, path, entry)
 
@@ -234,22 +227,19 @@ class _Probe:
         try:
             entry = self._wmi_query(_text(_get(item, "namespace")), _text(_get(item, "class")),
                                     [_text(p) for p in _items(_get(item, "properties"))], _get(item, "filter"))
-        except ItemError as exc:
+        except (ItemError, NotSimulated) as exc:
             entry = {"error": self.error("wmi", wmi_id, str(exc))}
         _put(section, wmi_id, entry)
 
     def _wmi_query(self, namespace: str, cls: str, properties: list[str], flt) -> dict:
         if not properties:
             raise _lab(f"WMI query of {cls} without properties")
-        instances = self.twin.wmi_instances(cls)
+        instances = self.twin.wmi.instances(namespace, cls)
         if instances is None:
             return {"exists": False, "instances": []}  # Invalid class / Invalid namespace
-        here = [i for i in instances if i.get("__NAMESPACE", "root\\cimv2").lower() == namespace.lower()]
-        if instances and not here:
-            return {"exists": False, "instances": []}
-        conditions = _wql_filter(self.twin.expand_env(_text(flt))) if flt else []
+        conditions = _wql_filter(expand(_text(flt), self.env)) if flt else []
         out = []
-        for inst in here:
+        for inst in instances:
             if not all(_wql_match(inst, cls, prop, want) for prop, want in conditions):
                 continue
             record = {}
@@ -274,17 +264,17 @@ class _Probe:
                          database=target["database"])
             if target["error"]:
                 raise ItemError(target["error"])
-            if target["db"] is not None:
-                entry["value"] = self._sql_query(target, " ".join(text.split()))
-        except ItemError as exc:
+            if target["connection"] is not None:
+                entry["value"] = target["connection"].scalar(text)
+        except (ItemError, NotSimulated, SqlError) as exc:
             entry["error"] = self.error("sql", sql_id, str(exc))
         _put(section, sql_id, entry)
 
     def _sql_target(self, key_path: str) -> dict:
+        """Connect once per Parameters key, as the script caches its connection."""
         if key_path.lower() in self.sql_targets:
             return self.sql_targets[key_path.lower()]
-        target = {"key_exists": False, "data_source": None, "database": None, "error": None, "db": None,
-                  "instance": None}
+        target = {"key_exists": False, "data_source": None, "database": None, "error": None, "connection": None}
         self.sql_targets[key_path.lower()] = target
         try:
             key = self._open(key_path)
@@ -297,57 +287,15 @@ class _Probe:
                 if not database:
                     raise ItemError(f"no DBName value in {key_path}")
                 target["database"] = database
-                target["instance"], target["db"] = self._sql_connect(source, database)
-        except ItemError as exc:
+                target["connection"] = self.twin.sql.connect(source, database, self.twin.powershell_clr)
+        except (ItemError, NotSimulated, SqlError) as exc:
             target["error"] = str(exc)
         return target
 
     def _reg_text(self, key: str, name: str) -> str:
         """[string]$key.GetValue(name): '' when the value is missing."""
         value = self.twin.registry.get_value(key, name)
-        return "" if value is None else _text(stored(value))
-
-    def _sql_connect(self, source: str, database: str) -> tuple[dict, dict]:
-        here = {".", "(local)", "localhost", self.twin.state["hostname"].lower()}
-
-        def canonical(ds: str) -> str:
-            server, sep, rest = ds.partition("\\")
-            return (("." if server.lower() in here else server) + sep + rest).lower()
-
-        sql = self.twin.state.get("sql") or {}
-        name = next((k for k in (sql.get("instances") or {}) if canonical(k) == canonical(source)), None)
-        if canonical(source).startswith("(localdb)\\") and not self._sqlclient_knows_localdb():
-            raise ItemError(SQL_NOT_FOUND)
-        if name is None:
-            raise ItemError(SQL_NOT_FOUND)
-        instance = sql["instances"][name]
-        service = instance.get("service")
-        if service and (self.twin.services.get(service) or {}).get("state") != "running":
-            raise ItemError(SQL_NOT_FOUND)
-        db = next((d for d in sql.get("databases") or [] if canonical(d.get("instance", "")) == canonical(name)
-                   and str(d.get("name", "")).lower() == database.lower()), None)
-        if db is None:
-            raise ItemError(f'Cannot open database "{database}" requested by the login. The login failed.')
-        return instance, db
-
-    def _sqlclient_knows_localdb(self) -> bool:
-        release = self.twin.registry.get_value(NDP4_FULL, "Release")
-        return self.twin.powershell_at_least("3.0") and release is not None and int(release["data"]) >= DOTNET_45
-
-    @staticmethod
-    def _sql_query(target: dict, text: str):
-        db, instance = target["db"], target["instance"]
-        if m := SQL_COUNT.fullmatch(text):
-            tables = db.get("tables") or {}
-            table = next((t for t in tables if t.lower() == m.group("table").lower()), None)
-            if table is None:
-                raise ItemError(f"Invalid object name 'dbo.{m.group('table')}'.")
-            return int(tables[table])
-        if SQL_SIZE.fullmatch(text) and "size_mb" in db:
-            return int(db["size_mb"])
-        if SQL_EDITION.fullmatch(text) and "edition" in instance:
-            return str(instance["edition"])
-        raise _lab(f"SQL query {text[:100]}")
+        return "" if value is None else _text(dotnet_value(value))
 
     # ADSync cmdlets ----------------------------------------------------------------------------------------
     def _cmdlets(self, spec) -> dict:
@@ -356,13 +304,9 @@ class _Probe:
         try:
             entry["module_exists"] = self._file(module) is not None
             if entry["module_exists"]:
-                if not self.twin.powershell_at_least("3.0"):
-                    raise ItemError("This assembly is built by a runtime newer than the currently loaded runtime "
-                                    "and cannot be loaded.")
-                if not (self.twin.state.get("sync") or {}).get("module"):
-                    raise _lab(f"module file {module} without a sync engine module in the twin")
+                self.twin.adsync.import_module(self.twin.powershell_clr)
                 entry["imported"] = True
-        except ItemError as exc:
+        except (ItemError, NotSimulated, CmdletError) as exc:
             self.error("cmdlets", module, str(exc))
         if not entry["imported"]:
             return entry
@@ -372,36 +316,14 @@ class _Probe:
             try:
                 if not re.fullmatch(r"Get-[A-Za-z0-9]+", name, re.I):
                     raise ItemError(f"refused: {name} is not a Get- command")
-                if self._cmdlet_exists(name):  # Get-Command finds it
+                if self.twin.adsync.has_cmdlet(name):  # Get-Command finds it
                     result["available"] = True
-                    objects = self._cmdlet_objects(name)
+                    objects = self.twin.adsync.invoke(name)
                     result["objects"] = [self._cmdlet_record(name, o, _get(command, "properties")) for o in objects]
-            except ItemError as exc:
+            except (ItemError, NotSimulated, CmdletError) as exc:
                 result["error"] = self.error("cmdlets", cmd_id, str(exc))
             _put(entry["results"], cmd_id, result)
         return entry
-
-    def _cmdlet_table(self, name: str) -> tuple[bool, list]:
-        """(this build of the module has the cmdlet, what it returns)."""
-        sync = self.twin.state.get("sync") or {}
-        scheduler = sync.get("scheduler")
-        table = {
-            "get-adsyncscheduler": (isinstance(scheduler, dict) and "source" not in scheduler, [scheduler]),
-            "get-adsyncautoupgrade": (sync.get("auto_upgrade") is not None, [sync.get("auto_upgrade")]),
-            "get-adsyncconnector": (sync.get("connectors") is not None, list(sync.get("connectors") or [])),
-        }
-        if name.lower() not in table:
-            raise _lab(f"cmdlet {name}")
-        return table[name.lower()]
-
-    def _cmdlet_exists(self, name: str) -> bool:
-        return self._cmdlet_table(name)[0]
-
-    def _cmdlet_objects(self, name: str) -> list:
-        if (self.twin.services.get("ADSync") or {}).get("state") != "running":
-            # UNCONFIRMED: the exact text the ADSync cmdlets print when the service is down
-            raise ItemError(f"{name}: the Microsoft Azure AD Sync service (ADSync) is not running.")
-        return self._cmdlet_table(name)[1]
 
     @staticmethod
     def _cmdlet_record(name: str, obj, properties):

@@ -12,7 +12,7 @@ from ..dispatch import PROJECT_MARKER
 from ..result import Result, not_simulated
 
 
-def run(twin, script: str, stdin: bytes) -> Result:
+def run(twin, script: str, stdin: bytes, environment: dict | None = None) -> Result:
     from . import PROJECT_SCRIPTS  # the registry imports this module
 
     if "$input" not in script or "[scriptblock]::Create(" not in script:
@@ -30,4 +30,4 @@ def run(twin, script: str, stdin: bytes) -> Result:
     handler = PROJECT_SCRIPTS.get(name)
     if handler is None or name == "stdin-script":
         return not_simulated(f"project script {name} v{marker.group('version')} on stdin")
-    return handler(twin, inner, b"")
+    return handler(twin, inner, b"", environment)

@@ -1,0 +1,62 @@
+"""The ADSync sync engine (Azure AD Sync and Entra Connect Sync) as its PowerShell module shows it.
+
+The twin's `sync:` state holds what the engine's cmdlets report (scheduler, auto-upgrade state, connectors).
+Rules: the ADSync module is a CLR 4 assembly, so it imports only into PowerShell 3.0 or later; a cmdlet exists
+only in builds whose state carries its data (Get-ADSyncScheduler since 1.1, when the scheduler is the
+engine's own; Get-ADSyncAutoUpgrade; Get-ADSyncConnector); the cmdlets fail while the ADSync service is not
+running. Any other cmdlet is not simulated.
+"""
+
+from __future__ import annotations
+
+from .errors import NotSimulated
+
+ASSEMBLY_TOO_NEW = ("This assembly is built by a runtime newer than the currently loaded runtime and cannot be "
+                    "loaded.")
+
+
+class CmdletError(Exception):
+    """An error record a cmdlet writes (its message)."""
+
+
+class SyncEngine:
+    def __init__(self, twin):
+        self.twin = twin
+
+    @property
+    def state(self) -> dict:
+        return self.twin.state.get("sync") or {}
+
+    def import_module(self, clr: str) -> None:
+        """Import-Module ADSync into a process on CLR `clr`; CmdletError when it cannot load."""
+        if clr == "2.0":
+            raise CmdletError(ASSEMBLY_TOO_NEW)
+        if not self.state.get("module"):
+            raise NotSimulated("an ADSync module file on a twin without a sync engine module")
+
+    def _cmdlets(self) -> dict[str, tuple[bool, list]]:
+        """lower name -> (this build has the cmdlet, what it returns)."""
+        scheduler, sync = self.state.get("scheduler"), self.state
+        return {
+            "get-adsyncscheduler": (isinstance(scheduler, dict) and "source" not in scheduler, [scheduler]),
+            "get-adsyncautoupgrade": (sync.get("auto_upgrade") is not None, [sync.get("auto_upgrade")]),
+            "get-adsyncconnector": (sync.get("connectors") is not None, list(sync.get("connectors") or [])),
+        }
+
+    def has_cmdlet(self, name: str) -> bool:
+        """Get-Command finds it in the imported module."""
+        table = self._cmdlets()
+        if name.lower() not in table:
+            raise NotSimulated(f"cmdlet {name}")
+        return table[name.lower()][0]
+
+    def invoke(self, name: str) -> list:
+        """Run a Get- cmdlet; CmdletError while the engine's service is down."""
+        if not self.has_cmdlet(name):
+            raise CmdletError(f"The term '{name}' is not recognized as the name of a cmdlet, function, script "
+                              "file, or operable program.")
+        adsync = self.twin.services.get("ADSync")
+        if adsync is None or adsync.state != "running":
+            # UNCONFIRMED: the exact text the ADSync cmdlets print when the service is down
+            raise CmdletError(f"{name}: the Microsoft Azure AD Sync service (ADSync) is not running.")
+        return self._cmdlets()[name.lower()][1]
