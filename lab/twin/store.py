@@ -21,7 +21,10 @@ class TwinStore:
         return self.state_dir / f"{host}.json"
 
     def reset(self, host: str, profile: str) -> Twin:
-        twin = Twin.from_profile(host, profile, self.profiles_dir)
+        return self.save(host, Twin.from_profile(host, profile, self.profiles_dir))
+
+    def save(self, host: str, twin: Twin) -> Twin:
+        """Store a twin as the host's state (a reset writes the profile's twin this way)."""
         with self._locked(host):
             self._write(host, twin)
         return twin

@@ -504,3 +504,9 @@ def test_free_disk_is_plenty_on_the_parallel_target(twins):
 
 def test_profiles_directory_is_the_configured_one():
     assert PROFILES_DIR == Path(__file__).resolve().parents[2] / "lab" / "profiles"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_the_same_profile_always_builds_the_same_twin(name):
+    first = Twin.from_profile("h", name, PROFILES_DIR).canonical()
+    assert Twin.from_profile("h", name, PROFILES_DIR).canonical() == first
