@@ -3,7 +3,7 @@
 
 This is the only place that knows paths. The probe (powershell/probe.ps1) is generic and reads exactly what
 `build_request()` lists; the classifier (_classify.py) reads the answer back through the same constants.
-Sources: /work/shared/reference/entra-connect-facts.md §3 (TLS 1.2) and §5 (detection evidence).
+Sources: docs/product-facts.md §3 (TLS 1.2) and §5 (detection evidence).
 
 Request format (rendered as PowerShell literals by _psliteral.render):
   environment       [name, ...]                               environment variables
@@ -32,7 +32,7 @@ PRODUCT_OPTIONS = HKLM + "SYSTEM\\CurrentControlSet\\Control\\ProductOptions"
 PS_ENGINES = (SOFTWARE + "PowerShell\\3\\PowerShellEngine", SOFTWARE + "PowerShell\\1\\PowerShellEngine")
 NDP4_FULL = SOFTWARE + "NET Framework Setup\\NDP\\v4\\Full"
 
-# TLS 1.2: the eight DWORDs Get-ADSyncToolsTls12 reads, with the value each must have (facts §3)
+# TLS 1.2: the eight DWORDs Get-ADSyncToolsTls12 reads, with the value each must have (docs/product-facts.md §3)
 _NETFX = "\\Microsoft\\.NETFramework\\v4.0.30319"
 _SCHANNEL = HKLM + "SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\"
 TLS12 = (
@@ -112,7 +112,7 @@ WMI = {
     "management_agents": (MIIS_NAMESPACE, "MIIS_ManagementAgent", ("Name", "Type", "Guid"), None),
 }
 
-# SQL: read-only counts against the database the sync service's Parameters key names (facts §5)
+# SQL: read-only counts against the database the sync service's Parameters key names (docs/product-facts.md §5)
 SQL_QUERIES = {
     "metaverse_objects": "SELECT COUNT_BIG(*) FROM dbo.mms_metaverse WITH (NOLOCK)",
     "database_size_mb": "SELECT SUM(CAST(size AS BIGINT)) * 8 / 1024 FROM sys.database_files",
@@ -125,7 +125,7 @@ def sql_id(source: str, query: str) -> str:
     return f"{source}.{query}"
 
 
-# ADSync cmdlets (facts §5, §7): run only when the module is installed
+# ADSync cmdlets (docs/product-facts.md §5, §7): run only when the module is installed
 SCHEDULER_PROPERTIES = ("AllowedSyncCycleInterval", "CurrentlyEffectiveSyncCycleInterval",
                         "CustomizedSyncCycleInterval", "NextSyncCyclePolicyType", "PurgeRunHistoryInterval",
                         "SyncCycleEnabled", "MaintenanceEnabled", "StagingModeEnabled", "SchedulerSuspended",
