@@ -16,7 +16,7 @@ import yaml
 from plugins.plugin_utils._decide import DEFAULT_POLICY, RULES, decide, load_policy
 from plugins.plugin_utils._version import compare_versions, parse_version, version_below
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 POLICY = load_policy(DEFAULT_POLICY)
 TODAY = dt.date(2026, 11, 25)
 TARGET = {"target_host": "target-2022"}

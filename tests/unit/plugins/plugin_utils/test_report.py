@@ -19,7 +19,7 @@ import pytest
 
 from plugins.plugin_utils._report import build_report, summary_table
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 TEMPLATES = ROOT / "roles" / "sync_report" / "templates"
 GENERATED_AT = "2026-11-25T22:15:00Z"
 RUN_DATE = "2026-11-25"

@@ -29,7 +29,7 @@ from plugins.plugin_utils import _probe
 from plugins.plugin_utils._psliteral import render
 from tests.twins import remove_key
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[4]
 PARSER = Parser(Language(tsp.language()))
 
 

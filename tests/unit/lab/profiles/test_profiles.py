@@ -503,7 +503,7 @@ def test_free_disk_is_plenty_on_the_parallel_target(twins):
 
 
 def test_profiles_directory_is_the_configured_one():
-    assert PROFILES_DIR == Path(__file__).resolve().parents[2] / "lab" / "profiles"
+    assert PROFILES_DIR == Path(__file__).resolve().parents[4] / "lab" / "profiles"
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
