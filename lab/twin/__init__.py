@@ -1,1 +1,2 @@
-"""State of simulated Windows hosts (moto's "models"): no protocol code here."""
+"""The simulated hosts' models (moto's "models"): state and the rules Windows, SQL Server and the sync engine
+follow. No protocol code here, and nothing imports upward (docs/lab.md)."""

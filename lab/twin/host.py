@@ -26,7 +26,7 @@ ADMIN = "labadmin"  # the account the lab's WinRM listeners accept (inventories/
 # the admin's profile folders that a fresh logon has and that the lab models completely (they start empty)
 EMPTY_PROFILE_DIRS = ("AppData\\Local\\Temp", "Desktop", "Documents", "Downloads")
 
-ProfileError = profile.ProfileError
+ProfileError = profile.ProfileError  # raised while building a twin from a profile
 
 
 class Twin:
@@ -86,9 +86,6 @@ class Twin:
             yield self
         finally:
             self.registry.mode, self.files.mode = saved
-
-    def apply(self, fragment: dict) -> None:
-        profile.apply(self, fragment)
 
     @classmethod
     def from_dict(cls, state: dict) -> Twin:

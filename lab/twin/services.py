@@ -76,16 +76,13 @@ class ServiceControlManager:
         """The service by its service name (OpenService); None if the twin knows there is none."""
         if not name or "\\" in name or "/" in name:
             return None
-        if not self.registry.key_exists(self._key(name)):
+        if not self.registry.key_exists(self._key(name)):  # the modeled rule, for names the twin lacks
             return None
-        values = self.registry.peek_values(self._key(name))
-        if not any(v.lower() == "type" for v in values):
-            # a key without Type is not a service (for example an event log source's parent)
-            return None
-        return self._service(self.registry.key_path(self._key(name)).rsplit("\\", 1)[-1], values)
+        return self.peek(name)
 
     def peek(self, name: str) -> Service | None:
-        """The service if the twin holds it, whatever it models (for builders, not for lookups)."""
+        """The service if the twin holds it, whatever it models (for builders, not for lookups). A key without
+        a Type value is not a service (for example the parent of an event log source)."""
         values = self.registry.peek_values(self._key(name))
         if not any(v.lower() == "type" for v in values):
             return None
@@ -103,12 +100,7 @@ class ServiceControlManager:
 
     def known(self) -> list[Service]:
         """Every service the twin knows (on a real server there may be more)."""
-        out = []
-        for sub in self.registry.peek_subkeys(SERVICES_KEY):
-            values = self.registry.peek_values(self._key(sub))
-            if any(v.lower() == "type" for v in values):
-                out.append(self._service(sub, values))
-        return out
+        return [svc for svc in map(self.peek, self.registry.peek_subkeys(SERVICES_KEY)) if svc is not None]
 
     def dependents(self, name: str) -> list[Service]:
         return [s for s in self.known() if name.lower() in (d.lower() for d in s.dependencies)]
