@@ -119,7 +119,7 @@ def _selected(names: list[str]) -> list[config.LabHost]:
 def reset(args) -> int:
     store = _store()
     for h in _selected(args.hosts):
-        store.reset(h.name, h.profile)
+        store.reset(h.name, h.profile, h.hostname)
         (config.log_dir() / f"{h.name}.jsonl").unlink(missing_ok=True)
     print(f"reset {len(_selected(args.hosts))} host(s) to their profiles")
     return 0
@@ -130,7 +130,7 @@ def snapshot(args) -> int:
     store = _store()
     hosts = _selected(args.hosts)
     for h in hosts:
-        store.ensure(h.name, h.profile)
+        store.ensure(h.name, h.profile, h.hostname)
     names = [h.name for h in hosts]
     print(f"digest {store.digest(names)}")
     if not args.digest_only:

@@ -24,6 +24,7 @@ class LabHost:
     https_port: int
     http_port: int
     address: str = "127.0.0.1"
+    hostname: str | None = None  # the computer name, when several hosts share one profile
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ def load_hosts(inventory_dir: Path = INVENTORY_DIR) -> list[LabHost]:
             raise InventoryError(f"lab host {name} lacks {', '.join(missing)} in {inventory_dir / 'hosts.yml'}")
         if not (PROFILES_DIR / f"{hv['lab_profile']}.yml").is_file():
             raise InventoryError(f"lab host {name}: no profile lab/profiles/{hv['lab_profile']}.yml")
-        hosts.append(LabHost(name, hv["lab_profile"], int(hv["ansible_port"]), int(hv["lab_http_port"])))
+        hosts.append(LabHost(name, hv["lab_profile"], int(hv["ansible_port"]), int(hv["lab_http_port"]),
+                             hostname=hv.get("lab_hostname")))
     ports = [p for h in hosts for p in (h.https_port, h.http_port)]
     if len(ports) != len(set(ports)):
         raise InventoryError("two lab hosts share a port in inventories/lab/hosts.yml")

@@ -31,20 +31,28 @@ def write_ntlm_users(path, creds: config.Credentials, hosts: list[config.LabHost
     os.environ["NTLM_USER_FILE"] = str(path)
 
 
+def tls_certificates() -> dict[str, tuple[ssl.SSLContext, bytes]]:
+    """Every certificate a host's HTTPS listener can present: kind -> (context, channel binding hash)."""
+    out = {}
+    for kind, (cert, key) in pki.ensure_pki(config.pki_dir()).items():
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(cert, key)
+        out[kind] = (context, pki.channel_binding_hash(cert))
+    return out
+
+
 def build_servers(hosts: list[config.LabHost], creds: config.Credentials) -> list[HostServer]:
-    ca, cert, key = pki.ensure_pki(config.pki_dir())
-    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    tls.minimum_version = ssl.TLSVersion.TLSv1_2
-    tls.load_cert_chain(cert, key)
-    cbt = pki.channel_binding_hash(cert)
+    certificates = tls_certificates()
     store = TwinStore(config.state_dir(), config.PROFILES_DIR)
     servers = []
     for host in hosts:
-        store.ensure(host.name, host.profile)
+        store.ensure(host.name, host.profile, host.hostname)
         dispatcher = Dispatcher(host.name, store, creds.username, PROJECT_SCRIPTS, modules.run)
         endpoint = Endpoint(host.name, ShellManager(dispatcher), RequestLog(config.log_dir() / f"{host.name}.jsonl"),
-                            creds.username, creds.password, describe_command=dispatcher.describe)
-        servers.append(HostServer((host.address, host.https_port), endpoint, tls, cbt))
+                            creds.username, creds.password, describe_command=dispatcher.describe,
+                            listener=lambda name=host.name: store.listener(name))
+        servers.append(HostServer((host.address, host.https_port), endpoint, certificates))
         servers.append(HostServer((host.address, host.http_port), endpoint))
     return servers
 

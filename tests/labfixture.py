@@ -51,6 +51,7 @@ class Lab:
             subprocess.run([sys.executable, "-m", "lab", "down"], cwd=REPO, env=env(), check=True)
 
     def reset(self, *hosts: str) -> None:
+        """Rebuild the twins from their profiles (all hosts when none is named)."""
         subprocess.run([sys.executable, "-m", "lab", "reset", *hosts], cwd=REPO, env=env(), check=True,
                        capture_output=True)
 
@@ -59,6 +60,12 @@ class Lab:
 
     def twin(self, host: str):
         return self.store.load(host)
+
+    def edit(self, host: str, change) -> None:
+        """Change a host's twin as a test scenario needs (change(twin)); the running lab sees it at once."""
+        twin = self.store.load(host)
+        change(twin)
+        self.store.save(host, twin)
 
     def log(self, host: str) -> list[dict]:
         return requestlog.read(config.log_dir() / f"{host}.jsonl")

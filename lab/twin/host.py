@@ -6,7 +6,7 @@ import contextlib
 import json
 from pathlib import Path
 
-from . import modeled, profile
+from . import modeled, profile, winrm
 from .environment import Environment, expand, overlay
 from .filesystem import FileSystem
 from .products import Products
@@ -46,13 +46,17 @@ class Twin:
 
     # construction -------------------------------------------------------------------------------------------
     @classmethod
-    def from_profile(cls, host: str, name: str, profiles_dir: Path) -> Twin:
-        return cls.from_fragments(host, name, profile.fragments(name, profiles_dir))
+    def from_profile(cls, host: str, name: str, profiles_dir: Path, hostname: str | None = None) -> Twin:
+        return cls.from_fragments(host, name, profile.fragments(name, profiles_dir), hostname)
 
     @classmethod
-    def from_fragments(cls, host: str, name: str, fragment_list: list[tuple[str, dict]]) -> Twin:
-        """A twin built from a profile's fragments (profile.fragments), in order."""
+    def from_fragments(cls, host: str, name: str, fragment_list: list[tuple[str, dict]],
+                       hostname: str | None = None) -> Twin:
+        """A twin built from a profile's fragments (profile.fragments), in order; `hostname` overrides the
+        profile's computer name."""
         spec = profile.merge(fragment_list)
+        if hostname:
+            spec["hostname"] = hostname
         os_ = spec.get("os") or {}
         for key in ("caption", "version", "build", "edition", "installation_type"):
             if key not in os_:
@@ -65,7 +69,12 @@ class Twin:
                      **(spec.get("disk") or {})},
             "wmi": spec.get("wmi") or {}, "sql": spec.get("sql") or {}, "sync": spec.get("sync") or {},
             "web": spec.get("web") or {}, "installers": spec.get("installers") or {}, "boot_count": 0,
+            "groups": {str(g): [str(m) for m in (members or [])] for g, members in (spec.get("groups") or {}).items()},
         })
+        try:
+            twin.state["winrm"] = winrm.check(spec.get("winrm") or {})
+        except ValueError as exc:
+            raise ProfileError(f"profile {name}: {exc}") from None
         if twin.state["domain_role"] not in DOMAIN_ROLES:
             raise ProfileError(f"profile {name}: domain_role must be one of {sorted(DOMAIN_ROLES)}")
         profile.build(twin, fragment_list)
@@ -127,6 +136,17 @@ class Twin:
         if value is None or value["type"] != "dword" or not isinstance(value.get("data"), int):
             return None
         return value["data"]
+
+    def groups_of(self, user: str) -> list[str]:
+        """The local groups an account is a member of (by its name, with or without this computer's name)."""
+        short = user.split("\\")[-1].lower()
+        return sorted(g for g, members in (self.state.get("groups") or {}).items()
+                      if short in (m.split("\\")[-1].lower() for m in members))
+
+    def language_mode(self, environment: dict[str, str]) -> str:
+        """PowerShell's language mode for a process with this environment: __PSLockdownPolicy=4 in the system
+        environment locks PowerShell into ConstrainedLanguage (as AppLocker or WDAC script enforcement does)."""
+        return "ConstrainedLanguage" if environment.get("__PSLOCKDOWNPOLICY", "").strip() == "4" else "FullLanguage"
 
     def environment(self, user: str = ADMIN, extra: dict | None = None) -> dict[str, str]:
         """The environment block of the user's process (names upper-case), with `extra` set on top."""

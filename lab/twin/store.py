@@ -9,6 +9,7 @@ import json
 import os
 from pathlib import Path
 
+from . import winrm
 from .host import Twin
 
 
@@ -20,8 +21,9 @@ class TwinStore:
     def path(self, host: str) -> Path:
         return self.state_dir / f"{host}.json"
 
-    def reset(self, host: str, profile: str) -> Twin:
-        return self.save(host, Twin.from_profile(host, profile, self.profiles_dir))
+    def reset(self, host: str, profile: str, hostname: str | None = None) -> Twin:
+        """Rebuild the host's twin from its profile (and its own computer name, when it shares the profile)."""
+        return self.save(host, Twin.from_profile(host, profile, self.profiles_dir, hostname))
 
     def save(self, host: str, twin: Twin) -> Twin:
         """Store a twin as the host's state (a reset writes the profile's twin this way)."""
@@ -29,9 +31,9 @@ class TwinStore:
             self._write(host, twin)
         return twin
 
-    def ensure(self, host: str, profile: str) -> None:
+    def ensure(self, host: str, profile: str, hostname: str | None = None) -> None:
         if not self.path(host).exists():
-            self.reset(host, profile)
+            self.reset(host, profile, hostname)
 
     def load(self, host: str) -> Twin:
         return Twin.from_dict(json.loads(self.path(host).read_text()))
@@ -45,6 +47,10 @@ class TwinStore:
             yield twin
             if twin.canonical() != before:
                 self._write(host, twin)
+
+    def listener(self, host: str) -> dict:
+        """The host's WinRM listener settings (read for every new connection, so a change applies at once)."""
+        return winrm.listener(json.loads(self.path(host).read_text()))
 
     def digest(self, hosts: list[str]) -> str:
         h = hashlib.sha256()

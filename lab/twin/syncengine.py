@@ -4,7 +4,8 @@ The twin's `sync:` state holds what the engine's cmdlets report (scheduler, auto
 Rules: the ADSync module is a CLR 4 assembly, so it imports only into PowerShell 3.0 or later; a cmdlet exists
 only in builds whose state carries its data (Get-ADSyncScheduler since 1.1, when the scheduler is the
 engine's own; Get-ADSyncAutoUpgrade; Get-ADSyncConnector); the cmdlets fail while the ADSync service is not
-running. Any other cmdlet is not simulated.
+running, and for an account outside the ADSyncAdmins group (where the host has that group). Any other cmdlet is
+not simulated.
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ class SyncEngine:
             raise NotSimulated(f"cmdlet {name}")
         return table[name.lower()][0]
 
-    def invoke(self, name: str) -> list:
-        """Run a Get- cmdlet; CmdletError while the engine's service is down."""
+    def invoke(self, name: str, user: str | None = None) -> list:
+        """Run a Get- cmdlet as `user`; CmdletError while the engine's service is down or the user is not an
+        ADSyncAdmins member."""
         if not self.has_cmdlet(name):
             raise CmdletError(f"The term '{name}' is not recognized as the name of a cmdlet, function, script "
                               "file, or operable program.")
@@ -59,4 +61,8 @@ class SyncEngine:
         if adsync is None or adsync.state != "running":
             # UNCONFIRMED: the exact text the ADSync cmdlets print when the service is down
             raise CmdletError(f"{name}: the Microsoft Azure AD Sync service (ADSync) is not running.")
+        groups = {g.lower() for g in self.twin.state.get("groups") or {}}
+        if user is not None and "adsyncadmins" in groups and "ADSyncAdmins" not in self.twin.groups_of(user):
+            # UNCONFIRMED: the exact text; Microsoft documents that the cmdlets need ADSyncAdmins membership
+            raise CmdletError(f"{name}: access denied: {user} is not a member of the ADSyncAdmins group.")
         return self._cmdlets()[name.lower()][1]

@@ -31,7 +31,7 @@ class Endpoint:
     """What every listener of one host shares: its name, shells, request log and credentials."""
 
     def __init__(self, name: str, shells: ShellManager, request_log: RequestLog, username: str, password: str,
-                 describe_command=None):
+                 describe_command=None, listener=None):
         self.name = name
         self.shells = shells
         self.log = request_log
@@ -39,6 +39,9 @@ class Endpoint:
         self.password = password
         # describe_command(command, args) -> dict for the request log (what kind of script ran)
         self.describe_command = describe_command or (lambda command, args: {})
+        # listener() -> the host's WinRM listener settings now: {"certificate": lab|wrong_name|other_ca|expired,
+        # "auth": accept|refuse} (a host whose account is locked or whose password changed refuses every logon)
+        self.listener = listener or (lambda: {})
         self.connections = 0
         self._lock = threading.Lock()
 
@@ -47,7 +50,12 @@ class Endpoint:
             self.connections += 1
             return self.connections
 
+    def refuses_logons(self) -> bool:
+        return self.listener().get("auth", "accept") == "refuse"
+
     def basic_ok(self, header_value: str) -> str | None:
+        if self.refuses_logons():
+            return None
         try:
             user, _, pw = base64.b64decode(header_value).decode("latin-1").partition(":")
         except ValueError:
@@ -175,9 +183,12 @@ class WSManHandler(BaseHTTPRequestHandler):
             raw = base64.b64decode(token)
             if self.ntlm_ctx is None or self.ntlm_ctx.complete:
                 protocol = "ntlm" if raw.startswith(b"NTLMSSP\0") else "negotiate"
-                self.ntlm_ctx = spnego.server(protocol=protocol, channel_bindings=self.server.channel_bindings)
+                self.ntlm_ctx = spnego.server(protocol=protocol,
+                                              channel_bindings=getattr(self.request, "channel_bindings", None))
                 self.ntlm_scheme = scheme
             out = self.ntlm_ctx.step(raw)
+            if self.ntlm_ctx.complete and self.endpoint.refuses_logons():
+                raise PermissionError("the host refuses this account's logon")
         except Exception as exc:  # InvalidTokenError, BadBindingsError, ... all mean: not authenticated
             self.ntlm_ctx = None
             self._log(op="auth", status=401, error=f"ntlm: {type(exc).__name__}")
@@ -257,22 +268,25 @@ class HostServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], endpoint: Endpoint, tls_context: ssl.SSLContext | None = None,
-                 cbt_hash: bytes | None = None):
+    def __init__(self, address: tuple[str, int], endpoint: Endpoint,
+                 certificates: dict[str, tuple[ssl.SSLContext, bytes]] | None = None):
+        """certificates: kind -> (TLS context, tls-server-end-point hash); None for the HTTP listener."""
         self.endpoint = endpoint
-        self.tls = tls_context is not None
-        # CbtHardeningLevel=Strict on HTTPS: NTLM must carry the TLS channel binding
-        self.channel_bindings = (
-            GssChannelBindings(application_data=b"tls-server-end-point:" + cbt_hash) if cbt_hash else None
-        )
+        self.tls = certificates is not None
+        self.certificates = certificates or {}
         super().__init__(address, WSManHandler)
-        if tls_context is not None:
-            # handshake in the connection's own thread, so one slow client cannot stall accept()
-            self.socket = tls_context.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
 
     def get_request(self):
         sock, addr = self.socket.accept()
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.tls:
+            # the certificate the host presents now; the handshake runs in the connection's own thread, so one
+            # slow client cannot stall accept()
+            kind = self.endpoint.listener().get("certificate", "lab")
+            context, cbt_hash = self.certificates.get(kind) or self.certificates["lab"]
+            sock = context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+            # CbtHardeningLevel=Strict on HTTPS: NTLM must carry this certificate's channel binding
+            sock.channel_bindings = GssChannelBindings(application_data=b"tls-server-end-point:" + cbt_hash)
         return sock, addr
 
     def handle_error(self, request, client_address):

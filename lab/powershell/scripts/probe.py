@@ -287,7 +287,8 @@ class _Probe:
                 if not database:
                     raise ItemError(f"no DBName value in {key_path}")
                 target["database"] = database
-                target["connection"] = self.twin.sql.connect(source, database, self.twin.powershell_clr)
+                target["connection"] = self.twin.sql.connect(source, database, self.twin.powershell_clr,
+                                                             self.env.get("USERNAME"))
         except (ItemError, NotSimulated, SqlError) as exc:
             target["error"] = str(exc)
         return target
@@ -318,7 +319,7 @@ class _Probe:
                     raise ItemError(f"refused: {name} is not a Get- command")
                 if self.twin.adsync.has_cmdlet(name):  # Get-Command finds it
                     result["available"] = True
-                    objects = self.twin.adsync.invoke(name)
+                    objects = self.twin.adsync.invoke(name, self.env.get("USERNAME"))
                     result["objects"] = [self._cmdlet_record(name, o, _get(command, "properties")) for o in objects]
             except (ItemError, NotSimulated, CmdletError) as exc:
                 result["error"] = self.error("cmdlets", cmd_id, str(exc))
