@@ -6,7 +6,6 @@ cd "$(dirname "$0")/.."
 export ANSIBLE_DEPRECATION_WARNINGS=false
 python -m lab reset >/dev/null   # every demo starts from the profiles
 ansible-playbook playbooks/assess.yml
-latest=$(ls -1d reports/*/ 2>/dev/null | sort | tail -n 1)
 echo
 echo "Lab: make lab-status | make lab-down.  Report (JSON, Markdown, HTML):"
-echo "${latest%/}"
+echo "reports/$(readlink reports/latest)"

@@ -3,13 +3,16 @@
 
 The probe is plain PowerShell 2.0 sent through the connection's low-level command, not an Ansible
 module, because Ansible's module wrapper needs PowerShell 5.1 and legacy sync servers have 2.0-4.0.
+A host that cannot be assessed is not a failed task: the result says why (status and cause), so that the
+decision and the report still cover it; the playbook fails such hosts once the report is written.
 """
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleConnectionFailure
+from ansible.errors import AnsibleConnectionFailure, AnsibleError
+from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
-from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _classify, _evidence, _probe
+from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _classify, _evidence, _probe, _status
 
 ARGUMENT_SPEC = {"fail_unreachable": {"type": "bool", "default": False}}
 
@@ -27,26 +30,27 @@ class ActionModule(ActionBase):
             out = self._low_level_execute_command(
                 _probe.command_line(), in_data=script.encode("utf-8"), sudoable=False
             )
-        except AnsibleConnectionFailure as exc:
+        except AnsibleError as exc:
+            # the winrm plugin raises AnsibleConnectionFailure, and a plain AnsibleError when the connection
+            # attempt times out; any other error is not about reaching the host
+            if not isinstance(exc, AnsibleConnectionFailure) and "timed out" not in to_text(exc):
+                raise
             if args["fail_unreachable"]:
                 raise
-            result.update(changed=False, reachable=False, msg=f"host unreachable over WinRM: {exc}",
-                          ansible_facts={"sync_reachable": False})
-            return result
+            status, cause = _status.connection_failure(to_text(exc))
+            return {**result, "changed": False, "status": status, "cause": cause, "msg": cause}
 
         if out["rc"] != 0:
-            result.update(failed=True, reachable=True, rc=out["rc"],
-                          msg=f"the detection probe failed (rc {out['rc']}): {out['stderr'].strip()[:2000]}")
-            return result
+            cause = _status.probe_failure(out["rc"], to_text(out["stderr"]), to_text(out["stdout"]))
+            return {**result, "changed": False, "status": _status.PROBE_FAILED, "cause": cause, "msg": cause}
         try:
             evidence = _probe.parse_output(out["stdout"])
         except ValueError as exc:
-            result.update(failed=True, reachable=True, msg=f"the detection probe printed no evidence: {exc}",
-                          stdout=out["stdout"][:2000])
-            return result
+            cause = f"the detection probe printed no evidence: {exc}"
+            return {**result, "changed": False, "status": _status.PROBE_FAILED, "cause": cause, "msg": cause}
 
         facts = _classify.classify(evidence)
-        result.update(changed=False, reachable=True, ansible_facts={"sync": facts, "sync_reachable": True})
+        result.update(changed=False, status=_status.ASSESSED, cause=None, ansible_facts={"sync": facts})
         if facts.get("warnings"):
             result["warnings"] = list(facts["warnings"])
         return result

@@ -9,21 +9,18 @@ from ansible_collections.entra.sync_upgrade.plugins.plugin_utils._report import 
 
 DOCUMENTATION = r"""
 name: fleet_report
-short_description: Build the fleet assessment report from hostvars
+short_description: Build the fleet assessment report from the assessment results of one run
 description:
-  - Collects C(ansible_facts.sync), C(sync_assess_decision) and C(sync_assess_reachable) of every host in O(hosts) into one
-    report dictionary, hosts sorted by urgency (stopped, degraded, unknown, due, ok) then by name.
-  - An unreachable host (C(sync_assess_reachable=false)) or one missing from O(_input) is reported as unreachable.
+  - Turns O(_input), a mapping of host name to that host's assessment result (C(sync_assess_result) of the
+    C(entra.sync_upgrade.sync_assess) role - C(status), C(cause), C(facts), C(decision)), into one report
+    dictionary, hosts sorted by urgency (stopped, degraded, unknown, due, ok) then by name.
+  - The report covers exactly the hosts in O(_input). A host whose status is not C(assessed) is shown with its
+    status and cause; a host with no result at all is C(incomplete).
   - The companion filter C(entra.sync_upgrade.fleet_summary_table) turns the report into a fixed-width text table.
 options:
   _input:
-    description: The C(hostvars) magic variable.
+    description: Host name -> assessment result, for the hosts of this run.
     type: dict
-    required: true
-  hosts:
-    description: Inventory names of the hosts to report on.
-    type: list
-    elements: str
     required: true
   generated_at:
     description: When the report was generated (ISO 8601, controller clock).
@@ -33,12 +30,18 @@ options:
     description: The run date (YYYY-MM-DD) deadlines are counted from, for display.
     type: str
     required: true
+  inventory_total:
+    description: How many hosts the inventory has, so that a run limited to fewer says so.
+    type: int
 """
 
 EXAMPLES = r"""
-- name: Build the report
+- name: Build the report for the hosts of this play
   ansible.builtin.set_fact:
-    report: "{{ hostvars | entra.sync_upgrade.fleet_report(groups['windows'], '2026-11-25T22:15:00Z', '2026-11-25') }}"
+    report: >-
+      {{ dict(ansible_play_hosts_all | zip(ansible_play_hosts_all | map('extract', hostvars)
+         | map(attribute='sync_assess_result', default=none)))
+         | entra.sync_upgrade.fleet_report('2026-11-25T22:15:00Z', '2026-11-25', groups['all'] | length) }}
 
 - name: Print it as a table
   ansible.builtin.debug:
@@ -48,14 +51,15 @@ EXAMPLES = r"""
 RETURN = r"""
 _value:
   description: >-
-    C(generated_at), C(run_date), C(summary) (total, reachable, unreachable, by_path, by_tool, by_urgency,
-    past_deadline, past_deadline_hosts) and C(hosts) (one dictionary per host).
+    C(generated_at), C(run_date), C(summary) (total, inventory_total, limited, assessed, not_assessed,
+    not_assessed_hosts, by_status, by_path, by_tool, by_urgency, past_deadline, past_deadline_hosts) and C(hosts)
+    (one dictionary per host, with C(assessment) {status, cause}).
   type: dict
 """
 
 
-def fleet_report(hostvars, hosts, generated_at, run_date):
-    return build_report(hostvars, hosts, generated_at, run_date)
+def fleet_report(results, generated_at, run_date, inventory_total=None):
+    return build_report(results, generated_at, run_date, inventory_total)
 
 
 def fleet_summary_table(report):

@@ -13,8 +13,15 @@ description:
 version_added: 0.1.0
 options:
   facts: {description: The C(ansible_facts.sync) of the host., type: dict}
-  reachable: {description: Whether the host answered., type: bool, default: true}
-  policy_file: {description: The lifecycle data file (policy/lifecycle.yml)., type: path, required: true}
+  status:
+    description: The host's assessment status from M(entra.sync_upgrade.sync_facts); anything but C(assessed) blocks.
+    type: str
+    choices: [assessed, unreachable, auth_failed, tls_failed, probe_failed]
+    default: assessed
+  cause: {description: What to check when the host was not assessed (the detection's C(cause))., type: str}
+  policy_file:
+    description: The lifecycle data file. Default, the collection's own C(policy/lifecycle.yml).
+    type: path
   forced_path:
     description:
       - C(auto) follows the rules. C(parallel) forces a parallel deployment. C(in_place) forces an in-place
@@ -27,6 +34,20 @@ options:
     description: Inventory name of the new server for a parallel deployment (host variable C(sync_upgrade_target)).
     type: str
   run_date: {description: The date the deadlines are judged against (YYYY-MM-DD); today by default., type: str}
+  inventory_hosts:
+    description: The inventory's host names; a O(target_host) that is not one of them blocks with that reason.
+    type: list
+    elements: str
+  target_assessment:
+    description:
+      - The parallel target's own assessment from the same run (its C(sync_assess_result)), C(status), C(cause)
+        and C(facts). Omitted when the target was not assessed in this run, which blocks.
+    type: dict
+  target_claimed_by:
+    description: The other hosts whose C(sync_upgrade_target) names the same target; any blocks.
+    type: list
+    elements: str
+    default: []
 attributes:
   check_mode: {support: full, description: Changes nothing.}
   diff_mode: {support: none, description: Nothing changes.}
@@ -38,8 +59,8 @@ EXAMPLES = r"""
 - name: Decide the path
   entra.sync_upgrade.sync_decide:
     facts: "{{ ansible_facts.sync }}"
-    policy_file: "{{ playbook_dir }}/../policy/lifecycle.yml"
     target_host: "{{ sync_upgrade_target | default(omit) }}"
+    inventory_hosts: "{{ groups['all'] }}"
   register: __decision
 """
 
@@ -55,6 +76,7 @@ decision:
     blockers: {description: "[{rule, text}] what stops the upgrade", type: list, elements: dict}
     warnings: {description: "[{rule, text}] remediable findings", type: list, elements: dict}
     deadlines: {description: "[{rule, text, date, passed}] Microsoft deadlines that apply", type: list, elements: dict}
-    urgency: {description: "stopped, degraded or ok", type: str}
+    proposed_path: {description: The path once the blockers are resolved; null when the evidence stopped the walk., type: str}
+    urgency: {description: "stopped, degraded, due, ok, or unknown (not assessed, or unknown evidence)", type: str}
     forced: {description: The path was forced by the user., type: bool}
 """

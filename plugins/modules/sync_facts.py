@@ -11,13 +11,16 @@ description:
     the controller.
   - The probe runs on PowerShell 2.0 and later and does not use Ansible's module wrapper (which needs
     PowerShell 5.1), so it works on legacy DirSync and Azure AD Sync servers.
-  - Missing evidence gives C(unknown) and a warning, never a failure. An unreachable host is reported
-    with O(reachable=false) in the result instead of failing the play when O(fail_unreachable=false).
+  - Missing or garbled evidence gives C(unknown) and a warning, never a failure or a guess.
+  - >-
+    A host that cannot be assessed is not a failed task. The result's C(status) says why (C(unreachable),
+    C(auth_failed), C(tls_failed), C(probe_failed)) and C(cause) says what to check, so the decision and the
+    report still cover the host. With O(fail_unreachable=true) a connection failure fails the task instead.
   - Read-only, so it runs the same in check mode.
 version_added: 0.1.0
 options:
   fail_unreachable:
-    description: Fail the task when the host cannot be reached. When false, return C(reachable=false).
+    description: Raise the connection error (Ansible marks the host unreachable) instead of returning C(status).
     type: bool
     default: false
 attributes:
@@ -41,13 +44,23 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-reachable:
-  description: Whether the host answered over WinRM.
+status:
+  description:
+    - C(assessed) when the probe ran and its evidence was classified; otherwise why not.
+    - C(unreachable) no TCP connection or no answer in time; C(auth_failed) the host refused the credentials;
+      C(tls_failed) the certificate check failed or the CA file is missing; C(probe_failed) the probe failed on
+      the host.
   returned: always
-  type: bool
+  type: str
+  sample: assessed
+cause:
+  description: What happened and what to check (the connection's error, or the host's error text decoded from CLIXML).
+  returned: always (null when assessed)
+  type: str
+  sample: "the host refused the logon: check ansible_user and ansible_password ..."
 ansible_facts:
   description: The detected facts, under C(sync).
-  returned: when reachable
+  returned: when status is assessed
   type: dict
   contains:
     sync:
@@ -77,6 +90,7 @@ ansible_facts:
             instance: {type: str, description: SQL instance name (empty for a default instance).}
             name: {type: str, description: Database name.}
             size_mb: {type: int, description: Database size in MB, null when unknown.}
+            version: {type: str, description: "SQL Server version (SERVERPROPERTY ProductVersion, e.g. 13.0.6300.2), null when unknown."}
         object_count: {type: int, description: Metaverse objects, null when unknown.}
         object_count_source: {type: str, description: "How it was counted, e.g. sql:mms_metaverse, or unknown."}
         staging_mode: {type: bool, description: True when the server is in staging mode; null when unknown.}
@@ -100,10 +114,12 @@ ansible_facts:
             caption: {type: str, description: e.g. Microsoft Windows Server 2019 Standard}
             version: {type: str, description: e.g. 10.0.17763}
             build: {type: int, description: e.g. 17763}
+            ubr: {type: int, description: "Update build revision (the fourth part of the OS build, e.g. 6901 in 26100.6901), null when unknown."}
             edition: {type: str, description: EditionID, e.g. ServerStandard}
             server_core: {type: bool, description: InstallationType is Server Core}
             domain_controller: {type: bool, description: The server is a domain controller}
             domain: {type: str, description: DNS domain}
+            part_of_domain: {type: bool, description: "Joined to a domain (Win32_ComputerSystem.PartOfDomain), null when unknown."}
         powershell_version: {type: str, description: e.g. 2.0 or 5.1.17763.1}
         dotnet: {type: dict, description: ".NET Framework 4.x: release (int) and version (e.g. 4.8), or unknown."}
         tls12:

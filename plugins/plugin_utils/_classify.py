@@ -1,8 +1,12 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Evidence (the probe's JSON document) -> the `sync` facts documented in plugins/modules/sync_facts.py.
 
-Never raises: missing evidence gives "unknown" (None for numbers and booleans) and a warning, contradictory
-evidence gives the more specific answer and a warning. Which product is on the server, in order:
+Never raises, and never guesses: missing evidence gives "unknown" (None for numbers and booleans) and a
+warning; garbled or impossible evidence (a count that is not a non-negative integer, a version that is not a
+Windows file version of at most four numeric parts, a .NET Release that is not a number, a management agent
+without a type) gives "unknown" and a warning naming the value; contradictory evidence gives the more specific
+answer and a warning. A probe that ran in a 32-bit PowerShell saw redirected folders and registry views, so
+it cannot prove that no sync tool is installed. Which product is on the server, in order:
   connect        the Connect wizard (Azure AD Connect key, AzureADConnect.exe, its Programs and Features entry)
   aadsync        the ADSync engine without the wizard, engine version 1.0.4xx
   dirsync        the DirSync Programs and Features entry or its DirSyncConfigShell.psc1
@@ -44,13 +48,22 @@ def _str(value) -> str | None:
 
 
 def _int(value) -> int | None:
+    """A non-negative integer (an int, or text of digits); anything else, None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
+        return value if value >= 0 else None
     if isinstance(value, str) and value.strip().isdigit():
         return int(value)
     return None
+
+
+def _count(value, what: str, warnings: list[str]) -> int | None:
+    """A count, or None with a warning naming the value when it is there but not a non-negative integer."""
+    number = _int(value)
+    if number is None and value is not None and value != "":
+        warnings.append(f"{what} {value!r} is not a non-negative integer: taken as unknown")
+    return number
 
 
 class Evidence:
@@ -132,6 +145,10 @@ class Evidence:
         entry = self.entry("sql", ev.sql_id(source, query)) or {}
         return entry.get("value")
 
+    def sql_error(self, source: str, query: str) -> str | None:
+        entry = self.entry("sql", ev.sql_id(source, query)) or {}
+        return _str(entry.get("error"))
+
     def cmdlet(self, cmd_id: str) -> list | None:
         """The cmdlet's output objects, None when it was not available or failed."""
         cmdlets = self.doc.get("cmdlets") if isinstance(self.doc.get("cmdlets"), dict) else {}
@@ -185,23 +202,38 @@ def classify(evidence) -> dict:
         "evidence_errors": e.errors(),
     }
     facts.update(_engine_state(e, tool, warnings))
-    host = e.section("host")
-    if host.get("process_64bit") is False:
-        warnings.append("the probe ran in a 32-bit PowerShell: registry reads were redirected to WOW6432Node")
+    if e.section("host").get("process_64bit") is False:
+        warnings.append("the probe ran in a 32-bit PowerShell: Program Files, System32 and the registry were "
+                        "redirected to their 32-bit views")
+        if tool == "none":  # what it could not see may still be there
+            facts.update(tool=UNKNOWN, product=UNKNOWN, version=UNKNOWN, install_path=UNKNOWN)
+            warnings.append("no sync tool seen from a 32-bit process, which cannot see the 64-bit install: unknown")
+    if e.doc.get("probe") not in (None, 1):
+        warnings.append(f"probe document version {e.doc.get('probe')!r} is not 1: read as version 1")
     return facts
 
 
 # ---- which product --------------------------------------------------------------------------------------------
 
+FILE_VERSION = re.compile(r"\d{1,5}(\.\d{1,5}){1,3}")  # a Windows file version: 2 to 4 parts of 0..65535
+
+
 def _version(text: str | None) -> str | None:
-    """'1.0.494.0501' -> '1.0.494.501': file versions, uninstall entries and registry values then compare equal."""
-    if text and re.fullmatch(r"\d+(\.\d+){1,3}", text.strip()):
-        return ".".join(str(int(part)) for part in text.strip().split("."))
-    return _str(text)
+    """'1.0.494.0501' -> '1.0.494.501' (file versions, uninstall entries and registry values then compare equal);
+    None for anything that is not a Windows file version."""
+    text = _str(text)
+    if text and FILE_VERSION.fullmatch(text) and all(int(part) <= 65535 for part in text.split(".")):
+        return ".".join(str(int(part)) for part in text.split("."))
+    return None
 
 
-def _first(*candidates: tuple[str, str | None]) -> tuple[str | None, list[tuple[str, str]]]:
-    """The first known version, and every known (source, version) to compare."""
+def _first(*candidates: tuple[str, str | None], warnings: list[str] | None = None
+           ) -> tuple[str | None, list[tuple[str, str]]]:
+    """The first valid version, and every valid (source, version) to compare; garbled ones are named in a warning."""
+    for src, val in candidates:
+        if _str(val) and _version(val) is None and warnings is not None:
+            warnings.append(f"{src} version {val!r} is not a Windows file version (at most four numeric parts): "
+                            "ignored")
     known = [(src, _version(val)) for src, val in candidates if _version(val)]
     return (known[0][1] if known else None), known
 
@@ -227,7 +259,8 @@ def _product(e: Evidence, warnings: list[str]) -> dict:
     dirsync = dirsync_arp is not None or any(e.file(p) for p in ev.DIRSYNC_SHELLS)
     fim = e.service("FIMSynchronizationService") is not None or bool(e.key_exists(ev.FIM_SERVICE_KEY))
     engine_version, engine_known = _first(("miiserver.exe", e.file_version(ev.ADSYNC_ENGINE_EXE)),
-                                          ("engine uninstall entry", _str((engine_arp or {}).get("displayversion"))))
+                                          ("engine uninstall entry", _str((engine_arp or {}).get("displayversion"))),
+                                          warnings=warnings)
     _disagree("sync engine version", engine_known, warnings)
     engine_path = _str(e.value(ev.ADSYNC_PARAMETERS, "Path")) or _str(
         e.value(ev.MSOL_COEXISTENCE_CURRENT, "InstallationPath"))
@@ -235,7 +268,8 @@ def _product(e: Evidence, warnings: list[str]) -> dict:
     if wizard:
         version, known = _first(("AzureADConnect.exe", e.file_version(ev.WIZARD_EXE)),
                                 ("Azure AD Connect\\Version", _str(e.value(ev.CONNECT_KEY, "Version"))),
-                                ("uninstall entry", _str((connect_arp or {}).get("displayversion"))))
+                                ("uninstall entry", _str((connect_arp or {}).get("displayversion"))),
+                                warnings=warnings)
         _disagree("Connect version", known, warnings)
         if version and engine_version and engine_version != version:
             warnings.append(f"Connect wizard {version} and sync engine {engine_version} differ (unfinished upgrade?)")
@@ -258,7 +292,7 @@ def _product(e: Evidence, warnings: list[str]) -> dict:
         return _result(UNKNOWN, _str((engine_arp or {}).get("displayname")), engine_version, engine_path)
     if dirsync:
         version, known = _first(("uninstall entry", _str((dirsync_arp or {}).get("displayversion"))),
-                                ("scheduler exe", e.file_version(ev.DIRSYNC_SCHEDULER_EXE)))
+                                ("scheduler exe", e.file_version(ev.DIRSYNC_SCHEDULER_EXE)), warnings=warnings)
         _disagree("DirSync version", known, warnings)
         if not version:
             warnings.append("DirSync found but its version is unknown")
@@ -276,13 +310,18 @@ def _product(e: Evidence, warnings: list[str]) -> dict:
 
 def _mim(e: Evidence, mim_arp, connector_arp, warnings: list[str]) -> dict:
     version, known = _first(("uninstall entry", _str((mim_arp or {}).get("displayversion"))),
-                            ("miiserver.exe", e.file_version(ev.MIM_ENGINE_EXE)))
+                            ("miiserver.exe", e.file_version(ev.MIM_ENGINE_EXE)), warnings=warnings)
     _disagree("FIM/MIM version", known, warnings)
     path = _str(e.value(ev.FIM_PARAMETERS, "Path")) or _str((mim_arp or {}).get("installlocation"))
     name = _str((mim_arp or {}).get("displayname")) or "FIM/MIM Synchronization Service"
     agents = e.wmi("management_agents")
     installed = connector_arp is not None or e.file(ev.MIM_AZURE_CONNECTOR_DLL) is not None
     extensible = [a for a in agents or [] if str(a.get("type", "")).lower() == "extensible2"]
+    untyped = [str(a.get("name") or "?") for a in agents or [] if not _str(a.get("type"))]
+    if installed and untyped and not extensible:
+        warnings.append(f"management agent(s) {', '.join(untyped)} report no type: cannot tell whether the Azure AD "
+                        "connector is in use")
+        return _result(UNKNOWN, name, version, path)
     if installed and (extensible or agents is None):
         if agents is None:
             warnings.append("management agents not readable: assuming the installed Azure AD connector is in use")
@@ -326,7 +365,7 @@ def _sql_source(e: Evidence, tool: str) -> str | None:
 def _database(e: Evidence, tool: str, warnings: list[str]) -> dict:
     source = _sql_source(e, tool)
     absent = "none" if tool == "none" else UNKNOWN
-    db = {"type": absent, "server": absent, "instance": absent, "name": absent, "size_mb": None}
+    db = {"type": absent, "server": absent, "instance": absent, "name": absent, "size_mb": None, "version": None}
     out = {"database": db, "object_count": None, "object_count_source": absent}
     if source is None:
         return out
@@ -347,11 +386,16 @@ def _database(e: Evidence, tool: str, warnings: list[str]) -> dict:
     elif db["instance"].upper() == "SQLEXPRESS":
         db["type"] = "sql_express"
         warnings.append("SQL edition not read: taken as Express from the instance name SQLEXPRESS")
-    size = _int(e.sql(source, "database_size_mb"))
-    db["size_mb"] = size
-    count = _int(e.sql(source, "metaverse_objects"))
+    db["size_mb"] = _count(e.sql(source, "database_size_mb"), "database size (MB)", warnings)
+    raw_version = _str(e.sql(source, "product_version"))
+    db["version"] = _version(raw_version) if raw_version else None
+    if raw_version and db["version"] is None:
+        warnings.append(f"SQL Server version {raw_version!r} is not a version: taken as unknown")
+    count = _count(e.sql(source, "metaverse_objects"), "metaverse object count", warnings)
     if count is None:
-        warnings.append("metaverse object count not available (SQL count of mms_metaverse failed or not run)")
+        reason = e.sql_error(source, "metaverse_objects")
+        warnings.append("metaverse object count not available" + (f": {reason}" if reason else
+                        " (SQL count of mms_metaverse failed or not run)"))
     else:
         out["object_count"], out["object_count_source"] = count, "sql:mms_metaverse"
     return out
@@ -462,9 +506,12 @@ def _os(e: Evidence, warnings: list[str]) -> dict:
     if cs.get("partofdomain") is False:
         warnings.append(f"not joined to a domain (workgroup {domain or UNKNOWN})")
     out = {"caption": _str(wmi_os.get("caption")) or _str(reg("ProductName")) or UNKNOWN,
-           "version": version or UNKNOWN, "build": build, "edition": _str(reg("EditionID")) or UNKNOWN,
+           "version": version or UNKNOWN, "build": build,
+           "ubr": _count(reg("UBR"), "update build revision (UBR)", warnings),
+           "edition": _str(reg("EditionID")) or UNKNOWN,
            "server_core": core, "domain_controller": any(known.values()) if known else None,
-           "domain": domain or UNKNOWN}
+           "domain": domain or UNKNOWN, "part_of_domain": cs.get("partofdomain") if isinstance(
+               cs.get("partofdomain"), bool) else None}
     if not wmi_os:
         warnings.append("Win32_OperatingSystem not read: OS facts from the registry")
     if out["caption"] == UNKNOWN or build is None:
@@ -483,7 +530,12 @@ def _powershell(e: Evidence, warnings: list[str]) -> str:
 
 def _dotnet(e: Evidence, warnings: list[str]) -> dict:
     exists = e.key_exists(ev.NDP4_FULL)
-    release = _int(e.value(ev.NDP4_FULL, "Release"))
+    raw = e.value(ev.NDP4_FULL, "Release")
+    release = _int(raw) if e.value_type(ev.NDP4_FULL, "Release") in ("dword", None) else None
+    if raw is not None and release is None:
+        warnings.append(f".NET Framework Release {raw!r} ({e.value_type(ev.NDP4_FULL, 'Release')}) is not a DWORD "
+                        "number: .NET version unknown")
+        return {"release": None, "version": UNKNOWN}
     if release is None:
         if exists:
             return {"release": None, "version": "4.0"}  # .NET 4.0 wrote no Release value

@@ -21,7 +21,8 @@ Connect after the change. Standard library and PyYAML only; no Ansible import.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, make_dataclass
 from pathlib import Path
 
@@ -32,6 +33,21 @@ from ._version import parse_version
 DEFAULT_POLICY = Path(__file__).resolve().parents[2] / "policy" / "lifecycle.yml"
 TARGET_VAR, RISK_VAR, FORCE_VAR = "sync_upgrade_target", "sync_upgrade_accept_in_place_risk", "sync_upgrade_path"
 TOOLS = ("dirsync", "aadsync", "connect", "mim_connector")
+STATUSES = ("assessed", "unreachable", "auth_failed", "tls_failed", "probe_failed")  # see _status.py
+OPTIONS = {  # option -> (description of what it takes, check)
+    "forced_path": ("None, 'auto', 'in_place' or 'parallel'", lambda v: v in (None, "auto", "in_place", "parallel")),
+    "accept_in_place_risk": ("true or false", lambda v: isinstance(v, bool)),
+    "target_host": ("None or an inventory host name", lambda v: v is None or (isinstance(v, str) and v.strip() != "")),
+    "status": (f"one of {STATUSES}", lambda v: v in STATUSES),
+    "cause": ("None or text", lambda v: v is None or isinstance(v, str)),
+    "non_commercial": ("true or false", lambda v: isinstance(v, bool)),
+    "inventory_hosts": ("None or a list of host names",
+                        lambda v: v is None or (isinstance(v, list | tuple) and all(isinstance(h, str) for h in v))),
+    "target_assessment": ("None or {status, cause, facts}", lambda v: v is None or (
+        isinstance(v, dict) and v.get("status") in STATUSES and isinstance(v.get("facts") or {}, dict))),
+    "target_claimed_by": ("a list of host names", lambda v: isinstance(v, list | tuple) and all(
+        isinstance(h, str) for h in v)),
+}
 URGENCY = ("ok", "due", "degraded", "stopped")  # rising; "unknown" when there is no evidence to judge
 ENTRA_CONNECTOR_ID = "b891884f-051e-4a83-95af-2544101c9083"
 
@@ -51,10 +67,14 @@ _FIELDS = {  # Policy attribute: (dotted key in lifecycle.yml, kind)
     "auto_upgrade_max_mb": ("localdb.auto_upgrade_max_size_mb", "int"),
     "supported_builds": ("os.supported_builds", "builds"), "unsupported_builds": ("os.unsupported_builds", "builds"),
     "dotnet_min_release": ("dotnet.min_release", "int"), "dotnet_min_version": ("dotnet.min_version", "version"),
+    "connect_max_objects": ("connect_in_place.max_objects", "int"),
+    "ws2025_fix_kb": ("ws2025_fix.kb", "text"), "ws2025_fix_ubr": ("ws2025_fix.min_ubr", "int"),
+    "sql_unsupported": ("sql_server.unsupported_versions", "builds"),
 }
 _SECTIONS = sorted({key.split(".")[0] for key, _ in _FIELDS.values()})
 _WANT = {"version": "a quoted version like '2.5.79.0'", "date": "a date like 2026-09-30",
-         "int": "a positive integer", "bool": "true or false", "builds": "a map of build number: name"}
+         "int": "a positive integer", "bool": "true or false", "builds": "a map of number: name",
+         "text": "a non-empty text"}
 
 # The validated policy: one attribute per _FIELDS entry (versions as text, dates as datetime.date) + sources.
 Policy = make_dataclass("Policy", [*((name, object) for name in _FIELDS), ("sources", dict)], frozen=True)
@@ -71,7 +91,19 @@ def _convert(value, kind):
         return value
     if kind == "builds" and isinstance(value, dict) and all(isinstance(n, str) for n in value.values()):
         return {int(build): name for build, name in value.items()}  # ValueError for a non-numeric build
+    if kind == "text" and isinstance(value, str) and value.strip():
+        return value.strip()
     raise ValueError
+
+
+class _PolicyLoader(yaml.SafeLoader):
+    """YAML without implicit timestamps: a date stays text until _convert checks it, so an impossible date
+    (2026-13-01) is reported with its file and key instead of failing inside the YAML parser."""
+
+
+_PolicyLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
 
 def _read(data: dict, dotted: str, kind: str, origin: str):
@@ -90,7 +122,7 @@ def load_policy(path=DEFAULT_POLICY) -> Policy:
     """Read and validate lifecycle.yml; a ValueError names the offending key when it is malformed."""
     origin = str(path)
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_PolicyLoader)  # noqa: S506 (a SafeLoader)
     except OSError as exc:
         raise ValueError(f"{origin}: cannot read the policy file: {exc}") from exc
     except yaml.YAMLError as exc:
@@ -156,9 +188,7 @@ class _Ctx:
         caption = self.os.get("caption") if self.os.get("caption") not in (None, "", "unknown") else None
         names = {**self.policy.supported_builds, **self.policy.unsupported_builds}
         self.os_name = f"{caption or names.get(self.build, 'Windows')} (build {self.build})"
-        self.forced = self.options.get("forced_path") or None
-        if self.forced not in (None, "in_place", "parallel"):
-            raise ValueError(f"forced_path must be None, 'in_place' or 'parallel', got {self.forced!r}")
+        self.forced = None if self.options.get("forced_path") in (None, "auto") else self.options["forced_path"]
 
     def add(self, kind: str, text: str):
         getattr(self, kind).append({"rule": self.rule, "text": text})
@@ -206,8 +236,9 @@ class _Ctx:
 
 
 # ---------------------------------------------------------------------------------------------- rule actions
-def _unreachable(c):
-    c.add("blockers", "the host did not answer over WinRM: no decision without its facts; fix it and re-run")
+def _not_assessed(c):
+    status, cause = c.options["status"], c.options.get("cause") or "no cause reported"
+    c.add("blockers", f"not assessed ({status}): {cause}. No decision without the host's facts: fix it and re-run")
     c.stopped, c.urgency = True, "unknown"
 
 
@@ -268,7 +299,17 @@ def _os_supported(c):
 def _ws2025(c):
     c.raise_urgency("degraded")
     c.vote(f"{c.os_name}: {c.policy.unsupported_builds[c.build]} is not supported for Connect Sync (known sync "
-           "issue; keep KB5070773 installed meanwhile): move to a 2016-2022 server", True)
+           "issue): move to a 2016-2022 server", True)
+    kb, ubr, need = c.policy.ws2025_fix_kb, _int(c.os.get("ubr")), c.policy.ws2025_fix_ubr
+    if ubr is None:
+        c.add("warnings", f"cannot tell whether {kb} ({c.build}.{need}) is installed: the OS build revision is "
+              f"unknown; until the move, keep {kb} or later installed")
+    elif ubr >= need:
+        c.add("reasons", f"{kb} or later is installed (OS build {c.build}.{ubr} >= {c.build}.{need}): keep it until "
+              "the move")
+    else:
+        c.add("warnings", f"{kb} is not installed (OS build {c.build}.{ubr} < {c.build}.{need}): install it and "
+              "restart until the move, as Microsoft asks for servers already on Windows Server 2025")
 
 
 def _server_core(c):
@@ -290,6 +331,10 @@ def _localdb(c):
     elif over:
         c.add("warnings", f"database type unknown at {c.db_mb} MB / {c.objects} objects: if it is LocalDB, it "
               "is over its limit")
+    elif c.db_type in ("localdb", "sql_express") and c.db_mb is None and c.objects is None:
+        c.add("warnings", f"{c.db_type} database size and object count both unknown: cannot confirm it is under "
+              f"the {p.localdb_max_mb // 1024} GB / {p.localdb_max_objects:,}-object limit; check the database "
+              "size on the server before an in-place upgrade")
     elif c.db_type == "localdb" and (c.db_mb or 0) >= p.auto_upgrade_max_mb:
         c.add("warnings", f"LocalDB at {c.db_mb} MB >= {p.auto_upgrade_max_mb} MB: auto-upgrade skips this server")
 
@@ -323,13 +368,95 @@ def _forced_in_place(c):
 
 
 def _needs_target(c):
-    if c.options.get("target_host"):
-        c.add("reasons", f"parallel target: {c.options['target_host']} (gets Connect {c.policy.target_version} "
-              "in staging mode, then the cutover)")
-    else:
+    target, inventory = c.options.get("target_host"), c.options.get("inventory_hosts")
+    if not target:
         c.add("blockers", f"parallel deployment needs a new server: set the host variable {TARGET_VAR} to the "
               "inventory name of a clean, domain-joined Windows Server 2016-2022 (2022 recommended) with the "
               f"Desktop Experience, e.g. {TARGET_VAR}: target-2022")
+    elif inventory is not None and target not in inventory:
+        c.add("blockers", f"{TARGET_VAR} names {target!r}, which is not a host in this inventory: add the new "
+              "server to the inventory, or correct the name")
+
+
+def _target_named(c) -> bool:
+    target, inventory = c.options.get("target_host"), c.options.get("inventory_hosts")
+    return c.proposed() == "parallel" and bool(target) and (inventory is None or target in inventory)
+
+
+def _target_shared(c):
+    others = ", ".join(sorted(c.options["target_claimed_by"]))
+    c.add("blockers", f"{TARGET_VAR} {c.options['target_host']} is also the target of {others}: each parallel "
+          "deployment needs its own new server (two sync servers must never share one); give each source its own")
+
+
+def _target_ready(c):
+    target, assessment = c.options["target_host"], c.options.get("target_assessment")
+    before = len(c.blockers)
+    if assessment is None:
+        c.add("blockers", f"the parallel target {target} was not assessed in this run (left out by --limit?): "
+              "include it, so that its readiness is checked before anything changes")
+        return
+    if assessment["status"] != "assessed":
+        c.add("blockers", f"the parallel target {target} could not be assessed ({assessment['status']}): "
+              f"{assessment.get('cause') or 'no cause reported'}")
+        return
+    f = _map(assessment.get("facts"))
+    os_, tool = _map(f.get("os")), str(f.get("tool") or "unknown")
+    build, caption = _int(os_.get("build")), str(os_.get("caption") or "unknown")
+    if tool in TOOLS:
+        c.add("blockers", f"the parallel target {target} already runs {tool} {f.get('version')}: it must be a clean "
+              "server without a sync engine (two engines for one tenant overwrite each other)")
+    elif tool != "none":
+        c.add("blockers", f"the parallel target {target}: its assessment cannot confirm that no sync engine runs "
+              "there (see its facts' warnings)")
+    if build is None:
+        c.add("warnings", f"the parallel target {target}: OS build unknown: confirm Windows Server 2016-2022")
+    elif build not in c.policy.supported_builds or (caption != "unknown" and "Server" not in caption):
+        c.add("blockers", f"the parallel target {target} runs {caption} (build {build}): Connect 2.x needs Windows "
+              "Server 2016, 2019 or 2022")
+    if os_.get("server_core") is True:
+        c.add("blockers", f"the parallel target {target} is a Server Core installation: the wizard needs the "
+              "Desktop Experience")
+    elif os_.get("server_core") is None:
+        c.add("warnings", f"the parallel target {target}: installation type unknown: confirm the Desktop Experience")
+    if os_.get("part_of_domain") is False:
+        c.add("blockers", f"the parallel target {target} is not joined to a domain: Connect needs a domain-joined "
+              "server")
+    elif os_.get("part_of_domain") is None:
+        c.add("warnings", f"the parallel target {target}: domain membership unknown: confirm it is domain-joined")
+    edition = str(os_.get("edition") or "")
+    if re.search(r"Essentials|Foundation|SmallBusiness", edition, re.I) and (build or 0) < 17763:
+        c.add("blockers", f"the parallel target {target} runs the {edition} edition: Connect needs Standard or "
+              "better (Essentials only from Windows Server 2019)")
+    if len(c.blockers) == before:
+        c.add("reasons", f"parallel target: {target}, assessed ready (clean {caption}, domain-joined); it gets "
+              f"Connect {c.policy.target_version} in staging mode, then the cutover")
+
+
+def _connect_objects(c):
+    limit = c.policy.connect_max_objects
+    if c.objects is None:
+        c.add("warnings", f"object count unknown: in-place upgrades are documented for fewer than about {limit:,} "
+              "objects; confirm the count (Synchronization Service Manager, metaverse search) before an in-place "
+              "upgrade")
+    elif c.objects >= limit:
+        c.vote(f"{c.objects:,} objects >= {limit:,}: Microsoft documents in-place upgrades for a single server with "
+               "fewer than about 100,000 objects; a swing (parallel) deployment is the safer path", False,
+               change=False)
+
+
+def _sql_version(c):
+    version = str(c.db.get("version") or "")
+    major = _int(version.split(".")[0]) if version else None
+    if major is None:
+        c.add("warnings", "full SQL Server version unknown: confirm it is a version Connect Sync still supports "
+              "(not SQL Server 2012 or 2016)")
+        return
+    name = c.policy.sql_unsupported.get(major) or (
+        "an older SQL Server" if major < min(c.policy.sql_unsupported) else None)
+    if name:
+        c.vote(f"the sync database runs on {name} ({version}), which Connect Sync no longer supports: a parallel "
+               "deployment with a supported SQL Server, or upgrade SQL Server first", False, change=False)
 
 
 def _runs_connect_here(c) -> bool:
@@ -388,7 +515,7 @@ def _connect_1x(c) -> bool:
 
 RULES: list[Rule] = [
     # evidence: no decision without it
-    Rule("R-UNREACHABLE", lambda c: bool(c.options.get("unreachable")), _unreachable),
+    Rule("R-NOT-ASSESSED", lambda c: c.options.get("status", "assessed") != "assessed", _not_assessed),
     Rule("R-NO-SYNC-TOOL", _is("none"), _no_tool),
     Rule("R-UNKNOWN-EVIDENCE", lambda c: c.tool not in TOOLS or (c.tool == "connect" and c.version is None),
          _unknown),
@@ -412,6 +539,8 @@ RULES: list[Rule] = [
     Rule("R-WS2025", lambda c: c.build in c.policy.unsupported_builds, _ws2025),
     Rule("R-SERVER-CORE", lambda c: c.os.get("server_core") is not False, _server_core),
     Rule("R-LOCALDB-LIMIT", lambda c: c.db_type in ("localdb", "sql_express", "unknown"), _localdb),
+    Rule("R-CONNECT-OBJECTS", lambda c: c.tool == "connect" and c.change, _connect_objects),
+    Rule("R-SQL-VERSION", lambda c: c.tool in ("connect", "aadsync") and c.db_type == "sql", _sql_version),
     Rule("R-DOMAIN-CONTROLLER", lambda c: c.os.get("domain_controller") is True,
          _say("warnings", "runs on a domain controller: allowed (sMSA service account) but without an explicit "
               "support statement; a member server is the cleaner host")),
@@ -438,6 +567,9 @@ RULES: list[Rule] = [
          _forced_parallel),
     Rule("R-FORCED-IN-PLACE", lambda c: c.forced == "in_place", _forced_in_place),
     Rule("R-PARALLEL-NEEDS-TARGET", lambda c: c.path == "parallel", _needs_target),
+    Rule("R-PARALLEL-TARGET-SHARED", lambda c: _target_named(c) and bool(c.options.get("target_claimed_by")),
+         _target_shared),
+    Rule("R-PARALLEL-TARGET-READY", _target_named, _target_ready),
     # prerequisites of a server that runs Connect after the change (remediable: warnings, not blockers)
     Rule("R-DOTNET", _runs_connect_here, _dotnet),
     Rule("R-TLS12", _runs_connect_here, _tls12),
@@ -449,10 +581,36 @@ RULES: list[Rule] = [
 ]
 
 
-def decide(facts: dict, policy: Policy, options: dict | None, today: dt.date) -> dict:
+def _checked(facts, policy, options, today) -> tuple[dict, dict, dt.date]:
+    """The inputs, or ValueError naming what is wrong: the library is safe for any caller, not just the action."""
+    if facts is not None and not isinstance(facts, Mapping):
+        raise ValueError(f"facts must be a mapping (ansible_facts.sync), not {type(facts).__name__}")
+    if not isinstance(policy, Policy):
+        raise ValueError("policy must come from load_policy()")
+    options = dict(options or {})
+    for name, value in options.items():
+        if name not in OPTIONS:
+            raise ValueError(f"unknown option {name!r}; the options are {sorted(OPTIONS)}")
+        want, check = OPTIONS[name]
+        if not check(value):
+            raise ValueError(f"option {name} must be {want}, not {value!r}")
+    options.setdefault("status", "assessed")
+    if isinstance(today, dt.datetime):
+        today = today.date()
+    elif isinstance(today, str):
+        try:
+            today = dt.date.fromisoformat(today.strip())
+        except ValueError:
+            raise ValueError(f"today must be a date (YYYY-MM-DD), not {today!r}") from None
+    elif not isinstance(today, dt.date):
+        raise ValueError(f"today must be a date (YYYY-MM-DD), not {today!r}")
+    return dict(facts or {}), options, today
+
+
+def decide(facts: dict, policy: Policy, options: dict | None, today: dt.date | str) -> dict:
     """Walk RULES over one host's facts (ansible_facts.sync) and return the decision dict."""
-    today = today.date() if isinstance(today, dt.datetime) else today
-    c = _Ctx(_map(facts), policy, dict(options or {}), today)
+    facts, options, today = _checked(facts, policy, options, today)
+    c = _Ctx(facts, policy, options, today)
     for entry in RULES:
         if c.stopped:
             break

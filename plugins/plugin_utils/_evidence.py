@@ -117,6 +117,7 @@ SQL_QUERIES = {
     "metaverse_objects": "SELECT COUNT_BIG(*) FROM dbo.mms_metaverse WITH (NOLOCK)",
     "database_size_mb": "SELECT SUM(CAST(size AS BIGINT)) * 8 / 1024 FROM sys.database_files",
     "edition": "SELECT CAST(SERVERPROPERTY('Edition') AS NVARCHAR(128))",
+    "product_version": "SELECT CAST(SERVERPROPERTY('ProductVersion') AS NVARCHAR(128))",
 }
 SQL_SOURCES = {"adsync": ADSYNC_PARAMETERS, "fim": FIM_PARAMETERS}
 

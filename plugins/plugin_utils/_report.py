@@ -1,9 +1,10 @@
-"""Fleet assessment report: per-host facts and decisions turned into one plain data structure.
+"""Fleet assessment report: the per-host assessment results of one run turned into one plain data structure.
 
-Controller-side, plain Python (no Ansible import), so the unit tests can import it directly and the filter
-plugin ``entra.sync_upgrade.fleet_report`` stays a thin wrapper. Every input is treated as untrusted and
-possibly incomplete: a host may be unreachable, may lack facts, may lack a decision; nothing here raises on
-missing or mistyped keys.
+The input is explicit: {host: assessment result} for exactly the hosts the run covered, each result shaped as
+the sync_assess role documents it ({status, cause, facts, decision}). This library knows no role's variable
+names. Controller-side, plain Python (no Ansible import), so the unit tests can import it directly and the
+filter plugin ``entra.sync_upgrade.fleet_report`` stays a thin wrapper. Every input is treated as untrusted
+and possibly incomplete; nothing here raises on missing or mistyped keys.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from collections.abc import Mapping
 
 # The decision paths, most severe first (the order summaries and tables use).
 PATHS = ("blocked", "parallel", "in_place", "none")
+# Why a host was not assessed (plugin_utils/_status.py), and "incomplete" for a host with no result at all.
+NOT_ASSESSED = ("unreachable", "auth_failed", "tls_failed", "probe_failed", "incomplete")
 # Statuses a host row can have: a decision path, or why there is none.
-STATUSES = (*PATHS, "unreachable", "unknown")
+STATUSES = (*PATHS, *NOT_ASSESSED, "unknown")
+INCOMPLETE_CAUSE = "no assessment result: the assessment did not finish for this host (see the run output)"
 # Sort order of urgency (the decision's levels, most urgent first). "unknown" (unreachable, or no evidence to
 # judge) comes before "due" (a deadline ahead): it needs someone to look now, or nothing can be planned.
 URGENCY_RANK = {"stopped": 0, "degraded": 1, "unknown": 2, "due": 3, "ok": 4}
@@ -95,36 +99,31 @@ def _os_label(os_facts: Mapping) -> str | None:
     return f"{label} ({', '.join(extras)})" if extras else label
 
 
-def _sync_facts(hostvars: Mapping) -> Mapping | None:
-    facts = _map(hostvars.get("ansible_facts")).get("sync")
-    if facts is None:
-        facts = hostvars.get("ansible_sync")  # facts injected as variables
-    return facts if isinstance(facts, Mapping) else None
-
-
-def _host_entry(host: str, hostvars: Mapping, run_date: datetime.date | None) -> dict:
-    facts = _sync_facts(hostvars)
-    reachable_flag = hostvars.get("sync_assess_reachable")
-    if not isinstance(reachable_flag, bool):  # sync_facts also returns it as a fact
-        reachable_flag = _map(hostvars.get("ansible_facts")).get("sync_reachable")
-    reachable = reachable_flag if isinstance(reachable_flag, bool) else facts is not None
-    if not reachable:
-        facts = None  # whatever is left is stale
-    sync = _map(facts)
+def _host_entry(host: str, result, run_date: datetime.date | None) -> dict:
+    result = _map(result)
+    status = _str(result.get("status"))
+    if not result:
+        status, cause = "incomplete", INCOMPLETE_CAUSE
+    elif status not in ("assessed", *NOT_ASSESSED):
+        status, cause = "incomplete", f"unknown assessment status {status!r}"
+    else:
+        cause = _str(result.get("cause"))
+    assessed = status == "assessed"
+    sync = _map(result.get("facts")) if assessed else {}
     os_facts = _map(sync.get("os"))
     database = _map(sync.get("database"))
     dotnet = _map(sync.get("dotnet"))
     tls12 = _map(sync.get("tls12"))
 
-    # An unreachable host keeps its decision (it says why there is no path) but is shown as unreachable.
-    decision = _map(hostvars.get("sync_assess_decision"))
+    # A host that was not assessed keeps its decision (it says why there is no path) but is shown by its status.
+    decision = _map(result.get("decision"))
     path = _str(decision.get("path"))
-    if not reachable:
-        status = "unreachable"
+    if not assessed:
+        row = status
     elif path in PATHS:
-        status = path
+        row = path
     else:
-        status = UNKNOWN
+        row = UNKNOWN
     urgency = _str(decision.get("urgency"), UNKNOWN)
     if urgency not in URGENCY_RANK:
         urgency = UNKNOWN
@@ -132,8 +131,9 @@ def _host_entry(host: str, hostvars: Mapping, run_date: datetime.date | None) ->
 
     return {
         "host": host,
-        "reachable": reachable,
-        "tool": _str(sync.get("tool"), UNKNOWN) if reachable else None,
+        "assessment": {"status": status, "cause": cause},
+        "assessed": assessed,
+        "tool": _str(sync.get("tool"), UNKNOWN) if assessed else None,
         "product": _str(sync.get("product")),
         "version": _str(sync.get("version")),
         "os": {
@@ -157,7 +157,7 @@ def _host_entry(host: str, hostvars: Mapping, run_date: datetime.date | None) ->
         # path is what the decision said (null when there is none); status is what the report colours by.
         "path": path,
         "proposed_path": _str(decision.get("proposed_path")),
-        "status": status,
+        "status": row,
         "target_version": _str(decision.get("target_version")),
         "urgency": urgency,
         "forced": decision.get("forced") is True,
@@ -174,28 +174,14 @@ def _sort_key(entry: dict):
     return (URGENCY_RANK.get(entry["urgency"], URGENCY_RANK[UNKNOWN]), entry["host"].lower(), entry["host"])
 
 
-def build_report(hostvars: Mapping, hosts, generated_at, run_date) -> dict:
-    """The fleet report for ``hosts`` from Ansible ``hostvars``.
+def build_report(results: Mapping, generated_at, run_date, inventory_total=None) -> dict:
+    """The fleet report for exactly the hosts in ``results`` ({host: assessment result}).
 
-    Hosts are sorted by urgency (stopped, degraded, unknown, due, ok), then by name. A host missing from
-    ``hostvars`` is reported as unreachable. ``run_date`` (YYYY-MM-DD) only feeds ``days_left``.
+    Hosts are sorted by urgency (stopped, degraded, unknown, due, ok), then by name. ``run_date`` (YYYY-MM-DD)
+    only feeds ``days_left``; ``inventory_total`` (how many hosts the inventory has) tells a limited run apart.
     """
-    hostvars = _map(hostvars)
     day = _date(run_date)
-    names = []
-    for host in _list(hosts) if not isinstance(hosts, str) else [hosts]:
-        name = str(host)
-        if name not in names:
-            names.append(name)
-
-    entries = []
-    for name in names:
-        try:
-            host_vars = _map(hostvars.get(name))
-        except Exception:  # hostvars of a host that is not in the inventory: never crash the report
-            host_vars = {}
-        entries.append(_host_entry(name, host_vars, day))
-    entries.sort(key=_sort_key)
+    entries = sorted((_host_entry(str(host), result, day) for host, result in _map(results).items()), key=_sort_key)
 
     by_status = {status: 0 for status in STATUSES}
     by_tool: dict[str, int] = {}
@@ -203,20 +189,25 @@ def build_report(hostvars: Mapping, hosts, generated_at, run_date) -> dict:
     for entry in entries:
         by_status[entry["status"]] += 1
         by_urgency[entry["urgency"]] += 1
-        if entry["reachable"]:
+        if entry["assessed"]:
             by_tool[entry["tool"]] = by_tool.get(entry["tool"], 0) + 1
-    if not by_status["unknown"]:
-        del by_status["unknown"]
+    by_status = {status: count for status, count in by_status.items() if count or status in PATHS}
     past = [entry for entry in entries if entry["past_deadline"]]
+    not_assessed = [{"host": e["host"], **e["assessment"]} for e in entries if not e["assessed"]]
+    total = _int(inventory_total)
 
     return {
         "generated_at": _str(generated_at),
         "run_date": _str(run_date),
         "summary": {
             "total": len(entries),
-            "reachable": sum(1 for entry in entries if entry["reachable"]),
-            "unreachable": by_status["unreachable"],
-            "by_path": by_status,
+            "inventory_total": total,
+            "limited": total is not None and total > len(entries),
+            "assessed": sum(1 for entry in entries if entry["assessed"]),
+            "not_assessed": len(not_assessed),
+            "not_assessed_hosts": not_assessed,
+            "by_status": by_status,
+            "by_path": {path: by_status.get(path, 0) for path in PATHS},
             "by_tool": dict(sorted(by_tool.items())),
             "by_urgency": by_urgency,
             "past_deadline": len(past),
@@ -232,8 +223,9 @@ def _cell(value, width: int) -> str:
 
 
 def summary_table(report: Mapping, max_width: int = 36) -> str:
-    """Fixed-width text table of a report (host | tool | version | OS | objects | path | urgency)."""
-    headers = ("HOST", "TOOL", "VERSION", "OS", "OBJECTS", "PATH", "URGENCY")
+    """Fixed-width text table of a report (host | tool | version | OS | objects | status: the path, or why the host
+    was not assessed | urgency)."""
+    headers = ("HOST", "TOOL", "VERSION", "OS", "OBJECTS", "STATUS", "URGENCY")
     rows = []
     for entry in _list(_map(report).get("hosts")):
         entry = _map(entry)
@@ -263,9 +255,13 @@ def summary_table(report: Mapping, max_width: int = 36) -> str:
     out.extend(line(row) for row in rows)
 
     summary = _map(_map(report).get("summary"))
-    counts = ", ".join(f"{count} {status}" for status, count in _map(summary.get("by_path")).items() if count)
+    counts = ", ".join(f"{count} {status}" for status, count in _map(summary.get("by_status")).items() if count)
     out.append("")
-    out.append(f"{summary.get('total', len(rows))} hosts: {counts or 'none'}")
+    scope = (f" of {summary['inventory_total']} in the inventory (--limit)" if summary.get("limited") else "")
+    out.append(f"{summary.get('total', len(rows))} hosts{scope}: {counts or 'none'}")
+    for item in _list(summary.get("not_assessed_hosts")):
+        item = _map(item)
+        out.append(f"NOT ASSESSED {item.get('host')} ({item.get('status')}): {item.get('cause')}")
     past = _list(summary.get("past_deadline_hosts"))
     if past:
         out.append(f"PAST A DEADLINE OR SYNC STOPPED (!): {', '.join(str(host) for host in past)}")

@@ -22,7 +22,9 @@ EXPECTED = {
     "connect-2025": ("connect", "2.5.190.0", "blocked"),  # unsupported OS, no sync_upgrade_target
     "connect-core-2022": ("connect", "2.3.20.0", "blocked"),  # Server Core, no sync_upgrade_target
     "member-2019": ("none", None, "none"),
-    "target-2022": ("none", None, "none"),
+    "connect24-fullsql-2019": ("connect", "2.4.131.0", "parallel"),  # 150,000 objects, SQL Server 2016
+    **{t: ("none", None, "none") for t in ("target-2022", "target-2022-b", "target-2022-c", "target-2022-d",
+                                           "target-2022-e")},
 }
 RUN_DATE = "2026-11-25"
 
@@ -79,9 +81,33 @@ def test_assessment_changes_no_server(assessed):
     assert lab.digest() == before
 
 
+def report_dir_of(run) -> Path:
+    (result,) = run.results("Tell the playbook where the report is").values()
+    return Path(result["ansible_facts"]["sync_report_path"])
+
+
+def test_every_host_publishes_one_result(assessed):
+    _, run, _ = assessed
+    published = run.results("Publish the decision in this host's assessment result")
+    for host, result in published.items():
+        fact = result["ansible_facts"]["sync_assess_result"]
+        assert set(fact) == {"status", "cause", "facts", "decision"}, host
+        assert fact["status"] == "assessed" and fact["cause"] is None
+        assert fact["decision"]["path"] == EXPECTED[host][2]
+
+
+def test_each_parallel_source_is_checked_against_its_own_ready_target(assessed):
+    _, run, _ = assessed
+    decisions = run.results("Decide the upgrade path by Microsoft's rules")
+    for host, (_, _, path) in EXPECTED.items():
+        if path == "parallel":
+            ready = [r for r in decisions[host]["decision"]["reasons"] if r["rule"] == "R-PARALLEL-TARGET-READY"]
+            assert ready and "assessed ready" in ready[0]["text"], (host, decisions[host]["decision"])
+
+
 def test_reports_are_written_owner_only(assessed):
     lab, run, _ = assessed
-    report_dir = Path(run.results("Tell the playbook where the report is")["localhost"]["ansible_facts"]["sync_report_path"])
+    report_dir = report_dir_of(run)
     for name in ("report.json", "report.md", "report.html"):
         path = report_dir / name
         assert path.is_file(), path
@@ -100,20 +126,22 @@ def test_check_mode_assessment_changes_nothing(lab):
     assert lab.digest() == before
 
 
-def test_unreachable_host_is_reported_not_fatal(lab, tmp_path):
+def test_unreachable_host_is_reported_then_fails_the_run(lab, tmp_path):
     ghost = tmp_path / "ghost.yml"
     # a windows-group host whose WinRM port has no listener
+    # (the lab's group vars find the CA relative to the inventory, so this one names it outright)
     ghost.write_text("all:\n  children:\n    windows:\n      hosts:\n        ghost-2019:\n"
-                     "          ansible_port: 25999\n")
+                     f"          ansible_port: 25999\n          ansible_winrm_ca_trust_path: {lab.ca}\n")
     run = lab.playbook("playbooks/assess.yml", "-i", "inventories/lab/hosts.yml", "-i", str(ghost),
-                       "--limit", "ghost-2019,connect23-2019,localhost")
-    assert not run.failures(), run.data
+                       "--limit", "ghost-2019,connect23-2019")
+    assert run.failures() == {"ghost-2019": 1}, run.stats  # after the report, with its cause
     detected = run.results("Detect the sync tool (one read-only WinRM command, PowerShell 2.0-safe)")
-    assert detected["ghost-2019"]["reachable"] is False
-    assert "unreachable" in detected["ghost-2019"]["msg"]
+    assert detected["ghost-2019"]["status"] == "unreachable" and "Connection refused" in detected["ghost-2019"]["cause"]
     decision = run.results("Decide the upgrade path by Microsoft's rules")["ghost-2019"]["decision"]
-    assert decision["path"] == "blocked"
-    assert detected["connect23-2019"]["reachable"] is True
+    assert decision["path"] == "blocked" and decision["blockers"][0]["rule"] == "R-NOT-ASSESSED"
+    assert detected["connect23-2019"]["status"] == "assessed"
+    report = json.loads((report_dir_of(run) / "report.json").read_text())
+    assert {h["host"] for h in report["hosts"]} == {"ghost-2019", "connect23-2019"}
 
 
 def test_sync_facts_documentation_is_readable_by_ansible_doc():

@@ -83,6 +83,9 @@ EXPECTED = {
     "connect_current_2022": _e("Windows Server 2022 Datacenter", 20348, "Server", "5.1.20348.1", 528449, 8,
                                "connect", "2.5.190.0", 40000, "none", sql_instance="(localdb)\\.\\ADSync2019",
                                sql_kind="localdb", auto_upgrade="Enabled", staging=False),
+    "connect_2_4_fullsql_2019": _e("Windows Server 2019 Standard", 17763, "Server", "5.1.17763.1", 528049, 8,
+                                   "connect", "2.4.131.0", 150000, "parallel", sql_instance="AADCSQL01",
+                                   sql_kind="full", auto_upgrade="Disabled", staging=False),
     "mim_connector_2012r2": _e("Windows Server 2012 R2 Standard", 9600, "Server", "5.1.14409.1005", 461814, 0,
                                "mim", "4.6.34.0", 55000, "parallel", sql_instance=".", sql_kind="full"),
     "target_2022_clean": _e("Windows Server 2022 Standard", 20348, "Server", "5.1.20348.1", 528449, 8,
@@ -397,8 +400,9 @@ def test_product_evidence_at_exact_paths(name, twins):
         assert twin.registry.key_exists(MSOL_COEXISTENCE)
         assert twin.registry.key_exists(r"HKLM\SOFTWARE\Microsoft\AD Sync")
         lines = "2." if version.startswith("2.") else "1."
-        assert value(twin, SERVICES + r"\ADSync\Parameters", "SQLInstance") == (
-            ".\\ADSync2019" if lines == "2." else ".\\ADSync")
+        if exp["sql_kind"] == "localdb":
+            assert value(twin, SERVICES + r"\ADSync\Parameters", "SQLInstance") == (
+                ".\\ADSync2019" if lines == "2." else ".\\ADSync")
         assert (twin.services.get("AzureADConnectAgentUpdater") is not None) == (lines == "2.")
     elif product == "mim":
         assert (has_adsync, has_fim, has_wizard) == (False, True, False)
@@ -458,6 +462,8 @@ def test_sql_object_counts(name, twins):
     service = "ADSync" if twin.services.get("ADSync") else "FIMSynchronizationService"
     instance = _instance_from_parameters(twin, service)
     assert instance == exp["sql_instance"]
+    if instance.split("\\")[0].upper() == twin.state["hostname"]:  # this computer, by its name
+        instance = instance.replace(twin.state["hostname"], ".", 1) if "\\" in instance else "."
     assert sql["instances"][instance]["kind"] == exp["sql_kind"]
     dbname = value(twin, SERVICES + "\\" + service + "\\Parameters", "DBName")
     [db] = [d for d in sql["databases"] if d["instance"] == instance and d["name"] == dbname]

@@ -28,6 +28,11 @@ def lab_evidence(twin: Twin) -> dict:
     return _probe.parse_output(result.stdout)
 
 
+def classify_lab_doc(profile: str) -> dict:
+    """The probe document a lab profile answers, for tests that garble parts of it."""
+    return lab_evidence(Twin.from_profile("h", profile, PROFILES_DIR))
+
+
 def _x(tool, version, caption, build, ps, objects, db, staging, upgrade, dotnet, tls_missing, **extra):
     return dict(tool=tool, version=version, caption=caption, build=build, ps=ps, objects=objects, db=db,
                 staging=staging, upgrade=upgrade, dotnet=dotnet, tls_missing=tls_missing, **extra)
@@ -49,6 +54,8 @@ EXPECTED = {
                                    "localdb", True, "Disabled", "4.8", 0),
     "connect_current_2022": _x("connect", "2.5.190.0", W + "2022 Datacenter", 20348, "5.1.20348.1", 40000,
                                "localdb", False, "Enabled", "4.8", 0),
+    "connect_2_4_fullsql_2019": _x("connect", "2.4.131.0", W + "2019 Standard", 17763, "5.1.17763.1", 150000,
+                                   "sql", False, "Disabled", "4.8", 0),
     "mim_connector_2012r2": _x("mim_connector", "4.6.34.0", W + "2012 R2 Standard", 9600, "5.1.14409.1005", 55000,
                                "sql", False, "not_applicable", "4.7.2", 8),
     "target_2022_clean": _x("none", "none", W + "2022 Standard", 20348, "5.1.20348.1", None, "none", None,
@@ -101,7 +108,7 @@ def test_details_of_the_lab_classification(facts):
     assert connect["product"] == "Microsoft Azure AD Connect"
     assert connect["install_path"] == "C:\\Program Files\\Microsoft Azure AD Sync"
     assert connect["database"] == {"type": "localdb", "server": "(localdb)", "instance": ".\\ADSync2019",
-                                   "name": "ADSync", "size_mb": 1200}
+                                   "name": "ADSync", "size_mb": 1200, "version": "15.0.2000.5"}
     assert connect["scheduler"] == {"enabled": True, "suspended": False, "interval": "00:30:00",
                                     "source": "Get-ADSyncScheduler"}
     assert {"name": "contoso.onmicrosoft.com - AAD", "type": "Extensible2",
@@ -113,7 +120,7 @@ def test_details_of_the_lab_classification(facts):
                                       "start_mode": "auto", "account": "NT SERVICE\\ADSync"}
     dirsync = facts["dirsync_2008r2"]
     assert dirsync["database"] == {"type": "sql_express", "server": "DIRSYNC01", "instance": "SQLEXPRESS",
-                                   "name": "FIMSynchronizationService", "size_mb": 920}
+                                   "name": "FIMSynchronizationService", "size_mb": 920, "version": "11.0.3000.0"}
     assert dirsync["scheduler"]["interval"] == "03:00:00" and dirsync["scheduler"]["enabled"] is True
     assert dirsync["product"] == "Windows Azure Active Directory Sync tool"
     aadsync = facts["aadsync_2012r2"]
@@ -199,8 +206,8 @@ def test_a_bare_server_is_none():
     f = classify(bare())
     assert (f["tool"], f["product"], f["version"], f["warnings"]) == ("none", "none", "none", [])
     assert f["os"] == {"caption": "Microsoft Windows Server 2019 Standard", "version": "10.0.17763", "build": 17763,
-                       "edition": "ServerStandard", "server_core": False, "domain_controller": False,
-                       "domain": "corp.contoso.com"}
+                       "ubr": None, "edition": "ServerStandard", "server_core": False, "domain_controller": False,
+                       "domain": "corp.contoso.com", "part_of_domain": True}
     assert f["system_drive"] == {"drive": "C:", "free_bytes": 10, "size_bytes": 100}
     assert f["tls12"]["enabled"] is False and len(f["tls12"]["missing"]) == 8
 
@@ -427,3 +434,80 @@ def test_a_lab_host_whose_sql_fails_keeps_its_tool_and_reports_why():
     assert f["object_count"] is None and f["connectors"] == []
     assert any(e.startswith("sql adsync.metaverse_objects: A network-related") for e in f["evidence_errors"])
     assert any("object count" in w for w in f["warnings"])
+
+
+# ---- garbled evidence gives unknown with a warning naming the value, never a confident answer ---------------
+
+def _mim_doc(agent_type) -> dict:
+    return bare(
+        services={"FIMSynchronizationService": {"exists": True, "name": "FIMSynchronizationService",
+                                                "state": "Running", "start_mode": "Auto"}},
+        registry_children={ev.UNINSTALL: _arp(**{"{MIM}": {"DisplayName": "Microsoft Identity Manager "
+                                                                          "Synchronization Service",
+                                                           "DisplayVersion": "4.6.34.0"},
+                                                 "{CONN}": {"DisplayName": "Windows Azure Active Directory "
+                                                                           "Connector for FIM 2010 R2"}})},
+        wmi={"management_agents": {"exists": True, "instances": [{"Name": "AAD", "Type": agent_type,
+                                                                   "Guid": "{1}"}]}})
+
+
+def test_a_management_agent_without_a_type_is_not_no_sync_tool():
+    f = classify(_mim_doc(""))
+    assert f["tool"] == "unknown"
+    assert any("report no type" in w and "AAD" in w for w in f["warnings"])
+    assert classify(_mim_doc("Extensible2"))["tool"] == "mim_connector"
+
+
+@pytest.mark.parametrize("release,vtype", [("abc", "string"), ("528049", "string"), (-5, "dword")])
+def test_a_release_that_is_not_a_dword_number_leaves_dotnet_unknown(release, vtype):
+    doc = bare()
+    doc["registry"][ev.NDP4_FULL] = {"exists": True, "values": {"Release": {"type": vtype, "data": release}}}
+    f = classify(doc)
+    assert f["dotnet"] == {"release": None, "version": "unknown"}
+    assert any(repr(release) in w for w in f["warnings"])
+
+
+def _connect_doc(**sql) -> dict:
+    doc = classify_lab_doc("connect_2_3_2019")
+    for query, value in sql.items():
+        doc["sql"][ev.sql_id("adsync", query)]["value"] = value
+    return doc
+
+
+@pytest.mark.parametrize("count", [-5, 3.5, "many", True, "12,000"])
+def test_a_count_that_is_not_a_non_negative_integer_is_unknown(count):
+    f = classify(_connect_doc(metaverse_objects=count))
+    assert f["object_count"] is None and f["object_count_source"] == "unknown"
+    assert any(repr(count) in w and "not a non-negative integer" in w for w in f["warnings"])
+
+
+@pytest.mark.parametrize("version", ["2.5.79.0.1", "2.5.79.0.1.2", "2.5.x.0", "2.5.79.99999"])
+def test_a_version_that_is_not_a_windows_file_version_is_unknown(version):
+    doc = classify_lab_doc("connect_current_2022")
+    for path in (ev.WIZARD_EXE, ev.ADSYNC_ENGINE_EXE):
+        doc["files"][path]["version"] = version
+    doc["registry"][ev.CONNECT_KEY]["values"]["Version"]["data"] = version
+    for child in doc["registry_children"][ev.UNINSTALL]["children"].values():
+        if "DisplayVersion" in child["values"]:
+            child["values"]["DisplayVersion"]["data"] = version
+    f = classify(doc)
+    assert (f["tool"], f["version"]) == ("connect", "unknown")
+    assert any(version in w and "not a Windows file version" in w for w in f["warnings"])
+
+
+def test_a_32_bit_probe_cannot_prove_that_no_sync_tool_is_there():
+    doc = bare()
+    doc["host"]["process_64bit"] = False
+    f = classify(doc)
+    assert f["tool"] == "unknown"
+    assert any("32-bit" in w for w in f["warnings"])
+    found = classify_lab_doc("connect_current_2022")
+    found["host"]["process_64bit"] = False
+    assert classify(found)["tool"] == "connect"  # what it did see still counts
+
+
+def test_ubr_sql_version_and_domain_membership_are_read():
+    f = classify(classify_lab_doc("mim_connector_2012r2"))
+    assert f["database"]["version"] == "13.0.6300.2"
+    f = classify(classify_lab_doc("server_2025"))
+    assert (f["os"]["build"], f["os"]["ubr"], f["os"]["part_of_domain"]) == (26100, 4061, True)

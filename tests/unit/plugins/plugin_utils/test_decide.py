@@ -19,7 +19,12 @@ from plugins.plugin_utils._version import compare_versions, parse_version, versi
 ROOT = Path(__file__).resolve().parents[4]
 POLICY = load_policy(DEFAULT_POLICY)
 TODAY = dt.date(2026, 11, 25)
-TARGET = {"target_host": "target-2022"}
+# a parallel target as its own assessment reports it: reachable, clean, domain-joined 2022 with the Desktop Experience
+READY_TARGET = {"status": "assessed", "cause": None, "facts": {
+    "tool": "none", "version": "none", "os": {"caption": "Microsoft Windows Server 2022 Standard", "build": 20348,
+                                              "edition": "ServerStandard", "server_core": False,
+                                              "part_of_domain": True}}}
+TARGET = {"target_host": "target-2022", "target_assessment": READY_TARGET}
 
 OS = {
     "2008r2": {"caption": "Microsoft Windows Server 2008 R2 Standard", "version": "6.1.7601", "build": 7601},
@@ -61,12 +66,13 @@ TABLE = [
     ("tool-unknown", facts(tool="unknown"), {}, "blocked", {"blockers": {"R-UNKNOWN-EVIDENCE"}}),
     ("tool-missing", {}, {}, "blocked", {"blockers": {"R-UNKNOWN-EVIDENCE"}}),
     ("connect-version-unknown", facts(version="unknown"), {}, "blocked", {"blockers": {"R-UNKNOWN-EVIDENCE"}}),
-    ("unreachable", {}, {"unreachable": True}, "blocked", {"blockers": {"R-UNREACHABLE"}}),
+    ("unreachable", {}, {"status": "unreachable", "cause": "no answer"}, "blocked", {"blockers": {"R-NOT-ASSESSED"}}),
+    ("auth-failed", {}, {"status": "auth_failed", "cause": "refused"}, "blocked", {"blockers": {"R-NOT-ASSESSED"}}),
     # DirSync: 50,000-object threshold and OS
     ("dirsync-49999-2016", facts("dirsync", "1.0.7020.0", "2016", 49_999, "sql_express", 900), {}, "in_place",
      {"reasons": {"R-DIRSYNC", "R-DIRSYNC-OBJECTS", "R-OS-2X-SUPPORTED", "R-DEADLINE-DIRSYNC"}}),
     ("dirsync-50000-2016", facts("dirsync", "1.0.7020.0", "2016", 50_000, "sql_express", 900), {}, "parallel",
-     {"reasons": {"R-DIRSYNC-OBJECTS", "R-PARALLEL-NEEDS-TARGET"}}),
+     {"reasons": {"R-DIRSYNC-OBJECTS", "R-PARALLEL-TARGET-READY"}}),
     ("dirsync-unknown-count-2016", facts("dirsync", "1.0.7020.0", "2016", None, "sql_express", None), {},
      "parallel", {"reasons": {"R-DIRSYNC-OBJECTS"}}),
     ("dirsync-49999-2012r2", facts("dirsync", "1.0.7020.0", "2012r2", 49_999, "sql_express", 900), {},
@@ -108,12 +114,27 @@ TABLE = [
     ("localdb-10239mb", facts(objects=50_000, size_mb=10_239), {}, "in_place",
      {"warnings": {"R-LOCALDB-LIMIT"}}),  # >= 8 GB: auto-upgrade skips it
     ("localdb-10gb", facts(objects=50_000, size_mb=10_240), {}, "parallel", {"reasons": {"R-LOCALDB-LIMIT"}}),
-    ("full-sql-150000", facts(objects=150_000, db="sql", size_mb=30_000), {}, "in_place",
-     {"reasons": {"R-CONNECT-MINIMUM"}}),
+    # in place is documented below about 100,000 objects, whatever the database (issue: 150,000 on full SQL
+    # used to stay in place with no word about size)
+    ("full-sql-99999", facts(objects=99_999, db="sql", size_mb=30_000, database={"type": "sql", "size_mb": 30_000,
+                                                                               "version": "15.0.4355.3"}),
+     {}, "in_place", {"reasons": {"R-CONNECT-MINIMUM"}}),
+    ("full-sql-100000", facts(objects=100_000, db="sql", size_mb=30_000), {}, "parallel",
+     {"reasons": {"R-CONNECT-OBJECTS"}, "warnings": {"R-SQL-VERSION"}}),
+    ("full-sql-150000", facts(objects=150_000, db="sql", size_mb=30_000), {}, "parallel",
+     {"reasons": {"R-CONNECT-OBJECTS", "R-PARALLEL-TARGET-READY"}}),
+    ("full-sql-2016", facts(objects=40_000, database={"type": "sql", "size_mb": 900, "version": "13.0.6300.2"}), {},
+     "parallel", {"reasons": {"R-SQL-VERSION"}}),
+    ("full-sql-2019", facts(objects=40_000, database={"type": "sql", "size_mb": 900, "version": "15.0.4355.3"}), {},
+     "in_place", {"reasons": {"R-CONNECT-MINIMUM"}}),
+    ("connect-count-unknown", facts(objects=None, db="sql", size_mb=900), {}, "in_place",
+     {"warnings": {"R-CONNECT-OBJECTS"}}),
+    ("localdb-all-unknown", facts(objects=None, size_mb=None), {}, "in_place",
+     {"warnings": {"R-CONNECT-OBJECTS", "R-LOCALDB-LIMIT"}}),
     ("localdb-over-current", facts(version="2.5.190.0", objects=120_000), {}, "none",
      {"warnings": {"R-LOCALDB-LIMIT"}}),
-    ("db-unknown-over", facts(objects=120_000, db="unknown", size_mb=None), {}, "in_place",
-     {"warnings": {"R-LOCALDB-LIMIT"}}),
+    ("db-unknown-over", facts(objects=120_000, db="unknown", size_mb=None), {}, "parallel",
+     {"reasons": {"R-CONNECT-OBJECTS"}, "warnings": {"R-LOCALDB-LIMIT"}}),
     # prerequisites are warnings, never blockers
     ("dotnet-4.6.2", facts(dotnet={"release": 394802, "version": "4.6.2"}), {}, "in_place",
      {"warnings": {"R-DOTNET"}}),
@@ -131,11 +152,11 @@ TABLE = [
     # the parallel target
     ("parallel-no-target", facts("dirsync", "1.0.7020.0", "2012r2", 62_000, "sql_express"), {"target_host": None},
      "blocked", {"blockers": {"R-PARALLEL-NEEDS-TARGET"}}),
-    ("2025-no-target", facts(version="2.5.190.0", os="2025"), {"target_host": ""}, "blocked",
+    ("2025-no-target", facts(version="2.5.190.0", os="2025"), {"target_host": None}, "blocked",
      {"blockers": {"R-PARALLEL-NEEDS-TARGET"}, "reasons": {"R-WS2025"}}),
     # forcing
     ("force-parallel", facts(), {"forced_path": "parallel"}, "parallel",
-     {"reasons": {"R-FORCED-PARALLEL", "R-PARALLEL-NEEDS-TARGET"}}),
+     {"reasons": {"R-FORCED-PARALLEL", "R-PARALLEL-TARGET-READY"}}),
     ("force-parallel-current", facts(version="2.5.190.0"), {"forced_path": "parallel"}, "parallel",
      {"reasons": {"R-FORCED-PARALLEL"}}),
     ("force-parallel-no-target", facts(), {"forced_path": "parallel", "target_host": None}, "blocked",
@@ -195,7 +216,7 @@ def test_prerequisites_of_the_source_do_not_matter_for_a_parallel_move():
     assert not {"R-DOTNET", "R-TLS12"} & ids(decision, "warnings")
 
 
-@pytest.mark.parametrize("target", [None, ""])
+@pytest.mark.parametrize("target", [None])
 def test_missing_target_names_the_variable_and_what_to_set(target):
     decision = run(facts(os="2012r2"), {"target_host": target})
     assert decision["path"] == "blocked" and decision["proposed_path"] == "parallel"
@@ -206,7 +227,7 @@ def test_missing_target_names_the_variable_and_what_to_set(target):
 
 def test_parallel_with_target_names_it():
     decision = run(facts(os="2012r2"))
-    assert any(r["rule"] == "R-PARALLEL-NEEDS-TARGET" and "target-2022" in r["text"] for r in decision["reasons"])
+    assert any(r["rule"] == "R-PARALLEL-TARGET-READY" and "target-2022" in r["text"] for r in decision["reasons"])
 
 
 def test_forced_in_place_without_acceptance_names_the_risk_variable():
@@ -319,6 +340,9 @@ LAB = {
     "connect_2_4_staging_2022": (facts(version="2.4.131.0", os="2022", staging_mode=True), True, "in_place",
                                  {"R-STAGING-MODE", "R-DEADLINE-MINIMUM"}),
     "connect_current_2022": (facts(version="2.5.190.0", os="2022"), True, "none", {"R-CONNECT-MINIMUM"}),
+    "connect_2_4_fullsql_2019": (facts(version="2.4.131.0", os="2019", objects=150_000,
+                                       database={"type": "sql", "size_mb": 5632, "version": "13.0.6300.2"}),
+                                 True, "parallel", {"R-CONNECT-OBJECTS", "R-SQL-VERSION", "R-DEADLINE-MINIMUM"}),
     "mim_connector_2012r2": (facts("mim_connector", "4.6.34.0", "2012r2", 55_000, "sql", 2400), True, "parallel",
                              {"R-MIM-CONNECTOR", "R-OS-2X-SUPPORTED", "R-DEADLINE-FIM-CONNECTOR"}),
     "server_2025": (facts(version="2.5.190.0", os="2025", objects=12_000, size_mb=380), False, "blocked",
@@ -451,3 +475,100 @@ def test_every_rule_id_is_documented():
 def test_run_date_may_be_a_datetime():
     f = facts(version="2.4.131.0", os="2022")
     assert run(f, today=dt.datetime(2026, 9, 30, 0, 1)) == run(f, today=dt.date(2026, 9, 30))
+
+
+# ------------------------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("text", [
+    "minimum_version:\n  version: '2.5.79.0'\n  date: 2026-13-01\n  source: [PR]\n",  # unquoted, as YAML dates are
+    "minimum_version:\n  version: '2.5.79.0'\n  date: '2026-02-30'\n  source: [PR]\n"])
+def test_an_impossible_date_names_the_file_the_key_and_the_value(tmp_path, text):
+    data = yaml.safe_load(DEFAULT_POLICY.read_text())
+    path = tmp_path / "lifecycle.yml"
+    body = yaml.safe_dump({k: v for k, v in data.items() if k != "minimum_version"}, sort_keys=False)
+    path.write_text(body + text)
+    with pytest.raises(ValueError) as info:
+        load_policy(path)
+    message = str(info.value)
+    assert str(path) in message and "'minimum_version.date'" in message
+    assert "2026-13-01" in message or "2026-02-30" in message
+
+
+@pytest.mark.parametrize("options,name", [
+    ({"accept_in_place_risk": "no"}, "accept_in_place_risk"), ({"accept_in_place_risk": "false"}, "accept_in_place_risk"),
+    ({"target_host": ""}, "target_host"), ({"target_host": "   "}, "target_host"),
+    ({"forced_path": "in-place"}, "forced_path"), ({"status": "down"}, "status"),
+    ({"inventory_hosts": "target-2022"}, "inventory_hosts"), ({"unreachable": True}, "unreachable"),
+    ({"target_assessment": {"status": "fine"}}, "target_assessment"),
+])
+def test_decide_refuses_options_of_the_wrong_kind(options, name):
+    with pytest.raises(ValueError, match=name):
+        decide(facts(), POLICY, options, TODAY)
+
+
+@pytest.mark.parametrize("today", ["2026-11-25", dt.datetime(2026, 11, 25, 10, 0)])
+def test_a_run_date_may_be_a_date_text(today):
+    assert decide(facts(), POLICY, TARGET, today) == decide(facts(), POLICY, TARGET, TODAY)
+
+
+@pytest.mark.parametrize("today,facts_in,policy", [("25.11.2026", {}, POLICY), (20261125, {}, POLICY),
+                                                  (TODAY, ["not", "facts"], POLICY), (TODAY, {}, {"not": "a policy"})])
+def test_decide_refuses_a_bad_date_facts_or_policy(today, facts_in, policy):
+    with pytest.raises(ValueError):
+        decide(facts_in, policy, {}, today)
+
+
+# ------------------------------------------------------------------------------------------- the parallel target
+def _target(**os_changes) -> dict:
+    ready = {**READY_TARGET, "facts": {**READY_TARGET["facts"], "os": {**READY_TARGET["facts"]["os"], **os_changes}}}
+    return ready
+
+
+SOURCE = facts("dirsync", "1.0.7020.0", "2008r2", 30_000, "sql_express", 920)
+
+
+def test_a_target_outside_the_inventory_gives_one_true_blocker():
+    d = run(SOURCE, {"target_host": "typo-2022", "inventory_hosts": ["dirsync-2008r2", "target-2022"],
+                     "target_assessment": None})
+    assert d["path"] == "blocked" and [b["rule"] for b in d["blockers"]] == ["R-PARALLEL-NEEDS-TARGET"]
+    assert "'typo-2022', which is not a host in this inventory" in d["blockers"][0]["text"]
+    assert "set the host variable" not in d["blockers"][0]["text"]
+
+
+def test_a_target_shared_by_two_sources_blocks_them():
+    d = run(SOURCE, {"target_claimed_by": ["aadsync-2012r2"]})
+    assert d["path"] == "blocked"
+    assert [b["rule"] for b in d["blockers"]] == ["R-PARALLEL-TARGET-SHARED"]
+    assert "aadsync-2012r2" in d["blockers"][0]["text"]
+
+
+@pytest.mark.parametrize("assessment,words", [
+    (None, "was not assessed in this run"),
+    ({"status": "tls_failed", "cause": "certificate has expired", "facts": None}, "certificate has expired"),
+    ({**READY_TARGET, "facts": {**READY_TARGET["facts"], "tool": "connect", "version": "2.3.20.0"}},
+     "already runs connect"),
+    ({**READY_TARGET, "facts": {**READY_TARGET["facts"], "tool": "unknown"}}, "cannot confirm that no sync engine"),
+    (_target(build=9600, caption="Microsoft Windows Server 2012 R2 Standard"), "needs Windows Server 2016, 2019"),
+    (_target(server_core=True), "Server Core"),
+    (_target(part_of_domain=False), "not joined to a domain"),
+])
+def test_a_target_that_is_not_ready_blocks_its_source(assessment, words):
+    d = run(SOURCE, {"target_assessment": assessment})
+    assert d["path"] == "blocked" and d["proposed_path"] == "parallel"
+    (blocker,) = [b for b in d["blockers"] if b["rule"] == "R-PARALLEL-TARGET-READY"]
+    assert words in blocker["text"]
+
+
+def test_unknowns_about_the_target_are_warnings():
+    d = run(SOURCE, {"target_assessment": _target(part_of_domain=None, server_core=None)})
+    assert d["path"] == "parallel"
+    assert sum(w["rule"] == "R-PARALLEL-TARGET-READY" for w in d["warnings"]) == 2
+
+
+# ------------------------------------------------------------------------------------------- Windows Server 2025
+@pytest.mark.parametrize("ubr,bucket,words", [(6901, "reasons", "KB5070773 or later is installed"),
+                                              (7000, "reasons", "KB5070773 or later is installed"),
+                                              (4061, "warnings", "KB5070773 is not installed"),
+                                              (None, "warnings", "cannot tell whether KB5070773")])
+def test_ws2025_says_whether_its_update_is_installed(ubr, bucket, words):
+    d = run(facts(version="2.5.190.0", os="2025", **{}) | {"os": {**OS["2025"], "ubr": ubr, "server_core": False}})
+    assert any(item["rule"] == "R-WS2025" and words in item["text"] for item in d[bucket])

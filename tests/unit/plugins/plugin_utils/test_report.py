@@ -36,11 +36,15 @@ def _decision(path, urgency, *, target=None, reasons=(), blockers=(), warnings=(
     }
 
 
-HOSTVARS = {
+def _assessed(facts, decision) -> dict:
+    return {"status": "assessed", "cause": None, "facts": facts, "decision": decision}
+
+
+DOWN_CAUSE = "no WinRM connection: check the host name or address (error: Connection refused)"
+RESULTS = {
     # Past the 2026-09-30 deadline: sync has stopped.
-    "dirsync-old": {
-        "sync_assess_reachable": True,
-        "ansible_facts": {"sync": {
+    "dirsync-old": _assessed(
+        {
             "tool": "dirsync", "product": "Windows Azure Active Directory Sync tool", "version": "1.0.7020.0",
             "os": {"caption": "Microsoft Windows Server 2008 R2 Enterprise", "build": 7601,
                    "server_core": False, "domain_controller": False},
@@ -49,57 +53,57 @@ HOSTVARS = {
             "powershell_version": "2.0", "dotnet": {"release": 378389, "version": "4.5"},
             "tls12": {"enabled": False, "missing": ["SCHANNEL\\Client\\Enabled"]},
             "pending_reboot": False, "warnings": ["staging mode could not be read"],
-        }},
-        "sync_assess_decision": _decision(
+        },
+        _decision(
             "parallel", "stopped", target="2.5.79.0",
             reasons=[("tool.dirsync", "DirSync cannot be upgraded in place")],
             warnings=[("os.unsupported", "Windows Server 2008 R2 cannot run current Entra Connect")],
             deadlines=[{"rule": "deadline.v1_retired", "text": "Builds below 2.4.18.0 stop syncing",
                         "date": "2026-09-30", "passed": True}],
         ),
-    },
+    ),
     # Blocked: a domain controller.
-    "connect-dc": {
-        "sync_assess_reachable": True,
-        "ansible_facts": {"sync": {
+    "connect-dc": _assessed(
+        {
             "tool": "connect", "product": "Microsoft Azure AD Connect", "version": "2.3.20.0",
             "os": {"caption": "Microsoft Windows Server 2019 Standard", "build": 17763,
                    "server_core": False, "domain_controller": True},
             "object_count": 9000, "database": {"type": "localdb"}, "staging_mode": False,
-        }},
-        "sync_assess_decision": _decision(
+        },
+        _decision(
             "blocked", "degraded",
             blockers=[("os.domain_controller", "Entra Connect Sync is installed on a domain controller")],
             deadlines=[{"rule": "deadline.tls", "text": "TLS 1.2 only", "date": "2027-03-31", "passed": False}],
         ),
-    },
-    # Unreachable: no facts, no decision.
-    "aadsync-down": {"sync_assess_reachable": False, "ansible_host": "10.0.0.9"},
+    ),
+    # Unreachable: no facts; the decision blocks with the cause.
+    "aadsync-down": {"status": "unreachable", "cause": DOWN_CAUSE, "facts": None,
+                     "decision": _decision("blocked", "unknown", blockers=[("R-NOT-ASSESSED", "not assessed")])},
     # Nothing to do.
-    "connect-current": {
-        "sync_assess_reachable": True,
-        "ansible_facts": {"sync": {
+    "connect-current": _assessed(
+        {
             "tool": "connect", "product": "Microsoft Entra Connect Sync", "version": "2.5.79.0",
             "os": {"caption": "Microsoft Windows Server 2022 Datacenter", "build": 20348, "server_core": True},
             "object_count": 1200, "database": {"type": "localdb"}, "staging_mode": False,
-        }},
-        "sync_assess_decision": _decision("none", "ok", reasons=[("version.current", "Already on a current build")]),
-    },
+        },
+        _decision("none", "ok", reasons=[("version.current", "Already on a current build")]),
+    ),
 }
-HOSTS = ["connect-current", "aadsync-down", "connect-dc", "dirsync-old"]
+HOSTS = list(RESULTS)
 
 
 @pytest.fixture
 def report():
-    return build_report(copy.deepcopy(HOSTVARS), HOSTS, GENERATED_AT, RUN_DATE)
+    return build_report(copy.deepcopy(RESULTS), GENERATED_AT, RUN_DATE, 12)
 
 
 def _with_script_host():
-    hostvars = copy.deepcopy(HOSTVARS)
-    hostvars[SCRIPT] = copy.deepcopy(HOSTVARS["connect-dc"])
-    hostvars[SCRIPT]["ansible_facts"]["sync"]["os"]["caption"] = "Windows | <b>bold</b>"
-    hostvars[SCRIPT]["sync_assess_decision"]["blockers"][0]["text"] = '<img src=x onerror="alert(2)"> & more'
-    return build_report(hostvars, [*HOSTS, SCRIPT], GENERATED_AT, RUN_DATE)
+    results = copy.deepcopy(RESULTS)
+    results[SCRIPT] = copy.deepcopy(RESULTS["connect-dc"])
+    results[SCRIPT]["facts"]["os"]["caption"] = "Windows | <b>bold</b>"
+    results[SCRIPT]["decision"]["blockers"][0]["text"] = '<img src=x onerror="alert(2)"> & more'
+    results["aadsync-down"]["cause"] = '<script>alert(3)</script> | cause'
+    return build_report(results, GENERATED_AT, RUN_DATE)
 
 
 def _env(autoescape: bool) -> jinja2.Environment:
@@ -122,15 +126,17 @@ def test_hosts_are_sorted_by_urgency_then_name(report):
 
 
 def test_ties_in_urgency_sort_by_name():
-    hostvars = {name: copy.deepcopy(HOSTVARS["connect-current"]) for name in ("b", "C", "a")}
-    assert [host["host"] for host in build_report(hostvars, ["b", "C", "a"], GENERATED_AT, RUN_DATE)["hosts"]] == [
-        "a", "b", "C"]
+    results = {name: copy.deepcopy(RESULTS["connect-current"]) for name in ("b", "C", "a")}
+    assert [host["host"] for host in build_report(results, GENERATED_AT, RUN_DATE)["hosts"]] == ["a", "b", "C"]
 
 
 def test_summary_counts(report):
     summary = report["summary"]
-    assert (summary["total"], summary["reachable"], summary["unreachable"]) == (4, 3, 1)
-    assert summary["by_path"] == {"blocked": 1, "parallel": 1, "in_place": 0, "none": 1, "unreachable": 1}
+    assert (summary["total"], summary["assessed"], summary["not_assessed"]) == (4, 3, 1)
+    assert (summary["inventory_total"], summary["limited"]) == (12, True)
+    assert summary["by_status"] == {"blocked": 1, "parallel": 1, "in_place": 0, "none": 1, "unreachable": 1}
+    assert summary["by_path"] == {"blocked": 1, "parallel": 1, "in_place": 0, "none": 1}
+    assert summary["not_assessed_hosts"] == [{"host": "aadsync-down", "status": "unreachable", "cause": DOWN_CAUSE}]
     assert summary["by_tool"] == {"connect": 2, "dirsync": 1}
     assert summary["by_urgency"] == {"stopped": 1, "degraded": 1, "unknown": 1, "due": 0, "ok": 1}
     assert summary["past_deadline"] == 1
@@ -140,7 +146,7 @@ def test_summary_counts(report):
 
 def test_host_entry_fields(report):
     old = report["hosts"][0]
-    assert old["reachable"] is True
+    assert old["assessed"] is True and old["assessment"] == {"status": "assessed", "cause": None}
     assert (old["tool"], old["version"], old["path"], old["status"], old["target_version"]) == (
         "dirsync", "1.0.7020.0", "parallel", "parallel", "2.5.79.0")
     assert old["os"] == {"caption": "Microsoft Windows Server 2008 R2 Enterprise", "build": 7601,
@@ -156,68 +162,65 @@ def test_host_entry_fields(report):
     assert dc["deadlines"][0]["days_left"] == 126 and dc["past_deadline"] is False
 
 
-def test_unreachable_host_has_no_facts_and_does_not_crash(report):
-    down = report["hosts"][2]
-    assert down["host"] == "aadsync-down"
-    assert (down["reachable"], down["status"], down["path"], down["tool"], down["urgency"]) == (
-        False, "unreachable", None, None, "unknown")
-    assert down["reasons"] == down["blockers"] == down["warnings"] == down["deadlines"] == []
-
-
-def test_unreachable_flag_wins_over_stale_facts():
-    hostvars = {"stale": {**copy.deepcopy(HOSTVARS["connect-current"]), "sync_assess_reachable": False}}
-    host = build_report(hostvars, ["stale"], GENERATED_AT, RUN_DATE)["hosts"][0]
-    assert (host["status"], host["tool"], host["version"], host["object_count"]) == ("unreachable", None, None, None)
-
-
-def test_unreachable_host_as_the_assessment_records_it():
-    # sync_facts returns sync_assess_reachable as a fact; sync_decide still decides (blocked, urgency unknown)
-    hostvars = {"down": {"ansible_facts": {"sync_reachable": False}, "sync_assess_decision": {
-        "path": "blocked", "proposed_path": None, "target_version": None, "urgency": "unknown", "forced": False,
-        "reasons": [], "warnings": [], "deadlines": [],
-        "blockers": [{"rule": "R-UNREACHABLE", "text": "the host did not answer over WinRM"}]}}}
-    report = build_report(hostvars, ["down"], GENERATED_AT, RUN_DATE)
+@pytest.mark.parametrize("status", ["unreachable", "auth_failed", "tls_failed", "probe_failed"])
+def test_a_host_not_assessed_shows_its_status_and_cause_everywhere(status):
+    cause = f"what to check for {status}"
+    results = {"h": {"status": status, "cause": cause, "facts": {"tool": "connect", "version": "2.3.20.0"},
+                     "decision": _decision("blocked", "unknown", blockers=[("R-NOT-ASSESSED", cause)])}}
+    report = build_report(results, GENERATED_AT, RUN_DATE)
     host = report["hosts"][0]
-    assert (host["reachable"], host["status"], host["path"], host["urgency"]) == (False, "unreachable", "blocked",
-                                                                                  "unknown")
-    assert report["summary"]["by_path"]["unreachable"] == 1 and report["summary"]["by_path"]["blocked"] == 0
-    assert "<code>R-UNREACHABLE</code> the host did not answer over WinRM" in _render("report.html.j2", report)
-    assert "- `R-UNREACHABLE` the host did not answer over WinRM" in _render("report.md.j2", report)
+    assert (host["assessed"], host["status"], host["path"], host["urgency"]) == (False, status, "blocked", "unknown")
+    assert (host["tool"], host["version"], host["object_count"]) == (None, None, None)  # stale facts are ignored
+    assert host["assessment"] == {"status": status, "cause": cause}
+    assert report["summary"]["by_status"][status] == 1 and report["summary"]["by_path"]["blocked"] == 0
+    assert f"NOT ASSESSED h ({status}): {cause}" in summary_table(report)
+    assert f"Not assessed (**{status}**): {cause}" in _render("report.md.j2", report)
+    assert f"> - **h** ({status}): {cause}" in _render("report.md.j2", report)
+    page = _render("report.html.j2", report)
+    assert f"Not assessed (<strong>{status}</strong>): {cause}" in page
+    assert '<section class="banner" role="alert" id="not-assessed">' in page
 
 
 def test_due_sorts_after_unknown_and_before_ok():
-    hostvars = {"a-ok": copy.deepcopy(HOSTVARS["connect-current"]), "b-due": copy.deepcopy(HOSTVARS["connect-current"]),
-                "c-down": {"sync_assess_reachable": False}}
-    hostvars["b-due"]["sync_assess_decision"]["urgency"] = "due"
-    report = build_report(hostvars, ["a-ok", "b-due", "c-down"], GENERATED_AT, RUN_DATE)
+    results = {"a-ok": copy.deepcopy(RESULTS["connect-current"]), "b-due": copy.deepcopy(RESULTS["connect-current"]),
+               "c-down": copy.deepcopy(RESULTS["aadsync-down"])}
+    results["b-due"]["decision"]["urgency"] = "due"
+    report = build_report(results, GENERATED_AT, RUN_DATE)
     assert [host["host"] for host in report["hosts"]] == ["c-down", "b-due", "a-ok"]
 
 
-@pytest.mark.parametrize("hostvars", [
-    {},  # not in hostvars at all
-    {"sync_assess_reachable": True},  # reachable but nothing recorded
-    {"ansible_facts": "garbage", "sync_assess_decision": ["not", "a", "dict"]},
-    {"ansible_facts": {"sync": {"os": None, "database": "x", "tls12": [], "object_count": "n/a", "warnings": None}},
-     "sync_assess_decision": {"path": None, "urgency": "weird", "reasons": None, "blockers": ["bare text"],
-                       "deadlines": [None, {"date": "not a date", "passed": "yes"}]}},
+@pytest.mark.parametrize("result", [
+    None,  # the assessment did not finish for this host
+    {},
+    {"status": "assessed"},  # assessed but nothing recorded
+    {"status": "weird", "facts": "garbage", "decision": ["not", "a", "dict"]},
+    {"status": "assessed", "facts": {"os": None, "database": "x", "tls12": [], "object_count": "n/a",
+                                     "warnings": None},
+     "decision": {"path": None, "urgency": "weird", "reasons": None, "blockers": ["bare text"],
+                  "deadlines": [None, {"date": "not a date", "passed": "yes"}]}},
 ])
-def test_missing_or_mistyped_keys_never_crash(hostvars):
-    data = {"odd": hostvars} if hostvars else {}
-    report = build_report(data, ["odd"], GENERATED_AT, RUN_DATE)
+def test_missing_or_mistyped_keys_never_crash(result):
+    report = build_report({"odd": result}, GENERATED_AT, RUN_DATE)
     host = report["hosts"][0]
     assert host["host"] == "odd"
     assert host["urgency"] == "unknown"
-    assert host["status"] in ("unreachable", "unknown")
+    assert host["status"] in ("incomplete", "unknown")
     assert summary_table(report)
     for name in ("report.md.j2", "report.html.j2"):
         assert "odd" in _render(name, report)
 
 
+def test_a_host_without_a_result_is_incomplete_never_unreachable():
+    host = build_report({"h": None}, GENERATED_AT, RUN_DATE)["hosts"][0]
+    assert (host["status"], host["assessment"]["status"]) == ("incomplete", "incomplete")
+    assert "did not finish" in host["assessment"]["cause"]
+
+
 def test_malformed_entries_are_normalised():
-    hostvars = {"odd": {"ansible_facts": {"sync": {"tool": "connect", "object_count": "1234"}},
-                        "sync_assess_decision": {"path": "in_place", "urgency": "ok", "blockers": ["bare text"],
-                                          "deadlines": [None, {"date": "not a date", "passed": "yes"}]}}}
-    host = build_report(hostvars, ["odd"], GENERATED_AT, RUN_DATE)["hosts"][0]
+    results = {"odd": {"status": "assessed", "facts": {"tool": "connect", "object_count": "1234"},
+                       "decision": {"path": "in_place", "urgency": "ok", "blockers": ["bare text"],
+                                    "deadlines": [None, {"date": "not a date", "passed": "yes"}]}}}
+    host = build_report(results, GENERATED_AT, RUN_DATE)["hosts"][0]
     assert (host["status"], host["object_count"]) == ("in_place", 1234)
     assert host["blockers"] == [{"rule": "", "text": "bare text"}]
     # only a literal true counts as passed
@@ -231,18 +234,18 @@ def test_malformed_entries_are_normalised():
     ("ok", False, False),
 ])
 def test_past_deadline(urgency, passed, expected):
-    hostvars = {"h": {"ansible_facts": {"sync": {"tool": "connect"}},
-                      "sync_assess_decision": _decision("in_place", urgency, deadlines=[
-                          {"rule": "d", "text": "t", "date": "2026-09-30", "passed": passed}])}}
-    report = build_report(hostvars, ["h"], GENERATED_AT, RUN_DATE)
+    results = {"h": _assessed({"tool": "connect"}, _decision("in_place", urgency, deadlines=[
+        {"rule": "d", "text": "t", "date": "2026-09-30", "passed": passed}]))}
+    report = build_report(results, GENERATED_AT, RUN_DATE)
     assert report["hosts"][0]["past_deadline"] is expected
     assert report["summary"]["past_deadline"] == int(expected)
 
 
-def test_hosts_are_deduplicated_and_unknown_hosts_reported():
-    report = build_report(HOSTVARS, ["connect-current", "connect-current", "ghost"], GENERATED_AT, RUN_DATE)
-    assert [host["host"] for host in report["hosts"]] == ["ghost", "connect-current"]
-    assert report["hosts"][0]["status"] == "unreachable"
+def test_the_report_covers_exactly_the_hosts_given():
+    report = build_report({"connect-current": RESULTS["connect-current"]}, GENERATED_AT, RUN_DATE, 12)
+    assert [host["host"] for host in report["hosts"]] == ["connect-current"]
+    assert report["summary"]["not_assessed"] == 0 and "unreachable" not in report["summary"]["by_status"]
+    assert "1 hosts of 12 in the inventory (--limit)" in summary_table(report)
 
 
 # --- summary_table ------------------------------------------------------------------------------------------
@@ -250,19 +253,20 @@ def test_hosts_are_deduplicated_and_unknown_hosts_reported():
 
 def test_summary_table(report):
     lines = summary_table(report).splitlines()
-    assert lines[0].split() == ["HOST", "TOOL", "VERSION", "OS", "OBJECTS", "PATH", "URGENCY"]
+    assert lines[0].split() == ["HOST", "TOOL", "VERSION", "OS", "OBJECTS", "STATUS", "URGENCY"]
     rows = lines[2:2 + len(HOSTS)]
     assert [row.split()[0] for row in rows] == ["dirsync-old", "connect-dc", "aadsync-down", "connect-current"]
-    # fixed width: the PATH column starts at the same offset on every line
-    offset = lines[0].index("PATH")
+    # fixed width: the STATUS column starts at the same offset on every line
+    offset = lines[0].index("STATUS")
     assert [row[offset:].split()[0] for row in rows] == ["parallel", "blocked", "unreachable", "none"]
     assert "182,000" in rows[0] and "stopped !" in rows[0] and "-> 2.5.79.0" in rows[0]
-    assert lines[-2] == "4 hosts: 1 blocked, 1 parallel, 1 none, 1 unreachable"
+    assert lines[-3] == "4 hosts of 12 in the inventory (--limit): 1 blocked, 1 parallel, 1 none, 1 unreachable"
+    assert lines[-2] == f"NOT ASSESSED aadsync-down (unreachable): {DOWN_CAUSE}"
     assert lines[-1] == "PAST A DEADLINE OR SYNC STOPPED (!): dirsync-old"
 
 
 def test_summary_table_of_an_empty_report():
-    text = summary_table(build_report({}, [], GENERATED_AT, RUN_DATE))
+    text = summary_table(build_report({}, GENERATED_AT, RUN_DATE))
     assert text.splitlines()[-1] == "0 hosts: none"
 
 
@@ -270,7 +274,7 @@ def test_summary_table_of_an_empty_report():
 
 
 def _banner(page: str) -> str:
-    match = re.search(r'<section class="banner".*?</section>', page, re.S)
+    match = re.search(r'<section class="banner" role="alert" id="past-deadline">.*?</section>', page, re.S)
     assert match, "no past-deadline banner"
     return match.group(0)
 
@@ -285,7 +289,7 @@ def test_html_banner_lists_only_the_past_deadline_server(report, autoescape):
 
 
 def test_html_without_past_deadline_has_no_banner():
-    report = build_report(HOSTVARS, ["connect-current", "connect-dc"], GENERATED_AT, RUN_DATE)
+    report = build_report({h: RESULTS[h] for h in ("connect-current", "connect-dc")}, GENERATED_AT, RUN_DATE)
     page = _render("report.html.j2", report)
     assert 'class="banner"' not in page and "No server is past a deadline" in page
 
@@ -360,7 +364,8 @@ def test_markdown_report(report):
     page = _render("report.md.j2", report)
     assert page.startswith("# Fleet &lt;test&gt;\n")
     assert GENERATED_AT in page
-    assert "- By path: blocked **1**, parallel **1**, in_place **0**, none **1**, unreachable **1**" in page
+    assert "- By status: blocked **1**, parallel **1**, in_place **0**, none **1**, unreachable **1**" in page
+    assert "- Hosts in this run: **4** of 12 in the inventory (limited run) (3 assessed, 1 not assessed)" in page
     assert "- Past a deadline or sync stopped: **1**" in page
     rows = _md_table_rows(page)
     assert [row.split("|")[1].strip() for row in rows] == ["dirsync-old (!)", "connect-dc", "aadsync-down",
@@ -390,14 +395,13 @@ def test_markdown_keeps_the_table_intact_and_inert():
 
 def test_filter_plugin_exposes_both_filters(monkeypatch):
     collections = ROOT / ".ansible" / "collections"
-    if not (collections / "ansible_collections" / "entra" / "sync_upgrade").exists():
-        pytest.skip("collection link missing: run make setup")
+    assert (collections / "ansible_collections" / "entra" / "sync_upgrade").exists(), "run make setup"
     monkeypatch.syspath_prepend(str(collections))
     module = importlib.import_module("ansible_collections.entra.sync_upgrade.plugins.filter.fleet_report")
     try:
         filters = module.FilterModule().filters()
-        report = filters["fleet_report"](HOSTVARS, HOSTS, GENERATED_AT, RUN_DATE)
-        assert report == build_report(HOSTVARS, HOSTS, GENERATED_AT, RUN_DATE)
+        report = filters["fleet_report"](RESULTS, GENERATED_AT, RUN_DATE, 12)
+        assert report == build_report(RESULTS, GENERATED_AT, RUN_DATE, 12)
         assert filters["fleet_summary_table"](report) == summary_table(report)
     finally:
         for name in [name for name in sys.modules if name.startswith("ansible_collections.entra")]:
@@ -407,9 +411,9 @@ def test_filter_plugin_exposes_both_filters(monkeypatch):
 def test_html_urgency_sort_keys_match_the_report_order():
     from plugins.plugin_utils._report import URGENCY_RANK
 
-    hostvars = {urgency: copy.deepcopy(HOSTVARS["connect-current"]) for urgency in URGENCY_RANK}
-    for urgency, host_vars in hostvars.items():
-        host_vars["sync_assess_decision"]["urgency"] = urgency
-    page = _render("report.html.j2", build_report(hostvars, list(hostvars), GENERATED_AT, RUN_DATE))
+    results = {urgency: copy.deepcopy(RESULTS["connect-current"]) for urgency in URGENCY_RANK}
+    for urgency, result in results.items():
+        result["decision"]["urgency"] = urgency
+    page = _render("report.html.j2", build_report(results, GENERATED_AT, RUN_DATE))
     keys = re.findall(r'<td data-sort="(\d+)" class="urgency-(\w+)">', page)
     assert [(int(rank), urgency) for rank, urgency in keys] == sorted((rank, u) for u, rank in URGENCY_RANK.items())
