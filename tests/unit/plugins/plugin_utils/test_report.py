@@ -417,3 +417,4 @@ def test_html_urgency_sort_keys_match_the_report_order():
     page = _render("report.html.j2", build_report(results, GENERATED_AT, RUN_DATE))
     keys = re.findall(r'<td data-sort="(\d+)" class="urgency-(\w+)">', page)
     assert [(int(rank), urgency) for rank, urgency in keys] == sorted((rank, u) for u, rank in URGENCY_RANK.items())
+
