@@ -94,6 +94,17 @@ class FileSystem:
             return b"\0" * int(entry.get("size", 0))
         return base64.b64decode(entry["content_b64"])
 
+    def read_range(self, path: str, offset: int, length: int) -> bytes:
+        """Bytes [offset, offset+length) of a file (fewer at its end), without reading the rest of it."""
+        entry = self.get(path)
+        if entry is None:
+            raise FileSystemError(f"no such file: {path}")
+        if entry["type"] == "dir":
+            raise FileSystemError(f"is a directory: {path}")
+        if "content_b64" not in entry:
+            return b"\0" * max(0, min(length, int(entry.get("size", 0)) - offset))
+        return base64.b64decode(entry["content_b64"])[offset:offset + length]
+
     def size(self, path: str) -> int:
         entry = self.get(path)
         if entry is None or entry["type"] == "dir":

@@ -156,6 +156,10 @@ class Twin:
         """[Environment]::ExpandEnvironmentVariables in that process."""
         return expand(text, self.environment(user, extra))
 
+    def fault(self, name: str):
+        """A fault a test injected (state `faults`, e.g. backup_read_corrupt); None when there is none."""
+        return (self.state.get("faults") or {}).get(name)
+
     @property
     def free_bytes(self) -> int:
         disk = self.state["disk"]

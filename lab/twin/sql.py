@@ -9,11 +9,20 @@ Rules that stand in for SQL Server and SqlClient:
 - LocalDB needs the SqlClient of .NET 4.0.2 or later: a process on CLR 2 (PowerShell 2.0), or a host without
   .NET 4.5 (Release below 378389), gets SqlClient 2.0's "error 26" instead.
 - Queries: COUNT_BIG(*) of a table, the database size from sys.database_files, SERVERPROPERTY('Edition') and
-  SERVERPROPERTY('ProductVersion'); anything else is not simulated.
+  SERVERPROPERTY('ProductVersion'); the instance's BackupDirectory (xp_instance_regread of its MSSQLServer key);
+  anything else is not simulated. `master` exists on every instance.
+- BACKUP DATABASE ... TO DISK runs as the instance's service account: it writes only into the instance's own
+  folders (its BackupDirectory and its data root; elsewhere "Access is denied", as a service SID without rights
+  there gets), needs the folder to exist and the space on the disk, and writes a backup the size of the
+  database's used space (`used_mb`, else `size_mb`). RESTORE VERIFYONLY accepts only a file that BACKUP wrote.
+- A database's files (`files`) are held open while its instance runs: a SQL instance while its service runs,
+  LocalDB while the service that owns the instance (`owner`) runs. Whether any other .mdf/.ldf is open, the
+  lab cannot know.
 """
 
 from __future__ import annotations
 
+import ntpath
 import re
 
 from .errors import NotSimulated
@@ -23,10 +32,19 @@ NOT_FOUND = ("A network-related or instance-specific error occurred while establ
              "that SQL Server is configured to allow remote connections. (provider: SQL Network Interfaces, error: "
              "26 - Error Locating Server/Instance Specified)")
 DOTNET_45 = 378389
+SQL_KEY = "HKLM\\SOFTWARE\\Microsoft\\Microsoft SQL Server"
+INSTANCE_NAMES = SQL_KEY + "\\Instance Names\\SQL"
 _COUNT = re.compile(r"SELECT COUNT_BIG\(\*\) FROM (?:dbo\.)?\[?(?P<table>\w+)\]?(?: WITH \(NOLOCK\))?", re.I)
 _SIZE = re.compile(r"SELECT SUM\(CAST\(size AS BIGINT\)\) \* 8 / 1024 FROM sys\.database_files", re.I)
 _EDITION = re.compile(r"SELECT CAST\(SERVERPROPERTY\('Edition'\) AS NVARCHAR\(128\)\)", re.I)
 _PRODUCT_VERSION = re.compile(r"SELECT CAST\(SERVERPROPERTY\('ProductVersion'\) AS NVARCHAR\(128\)\)", re.I)
+_BACKUP_DIRECTORY = re.compile(r"EXEC master\.dbo\.xp_instance_regread N'HKEY_LOCAL_MACHINE', "
+                               r"N'Software\\Microsoft\\MSSQLServer\\MSSQLServer', N'BackupDirectory'", re.I)
+_BACKUP = re.compile(r"BACKUP DATABASE \[(?P<db>(?:[^\]]|\]\])+)\] TO DISK = N'(?P<path>(?:[^']|'')+)' "
+                     r"WITH (?P<options>[A-Z_]+(?:, [A-Z_]+)*)", re.I)
+_VERIFY = re.compile(r"RESTORE VERIFYONLY FROM DISK = N'(?P<path>(?:[^']|'')+)' WITH CHECKSUM", re.I)
+BACKUP_OPTIONS = {"COPY_ONLY", "INIT", "CHECKSUM", "FORMAT", "COMPRESSION"}
+MB = 1024 * 1024
 
 
 class SqlError(Exception):
@@ -34,8 +52,8 @@ class SqlError(Exception):
 
 
 class Connection:
-    def __init__(self, instance: dict, database: dict):
-        self.instance, self.database = instance, database
+    def __init__(self, server: SqlServer, name: str, instance: dict, database: dict):
+        self.server, self.name, self.instance, self.database = server, name, instance, database
 
     def scalar(self, query: str):
         """ExecuteScalar of one SELECT."""
@@ -53,6 +71,27 @@ class Connection:
         if _PRODUCT_VERSION.fullmatch(text) and "version" in self.instance:
             return str(self.instance["version"])
         raise NotSimulated(f"SQL query {text[:100]}")
+
+    def rows(self, query: str) -> list[tuple]:
+        """ExecuteReader: the rows of the one reading procedure the lab answers."""
+        text = " ".join(query.split())
+        if _BACKUP_DIRECTORY.fullmatch(text):
+            return [("BackupDirectory", self.server.backup_directory(self.name))]
+        raise NotSimulated(f"SQL query {text[:100]}")
+
+    def execute(self, statement: str) -> None:
+        """ExecuteNonQuery of BACKUP DATABASE or RESTORE VERIFYONLY; SqlError as SQL Server reports failures."""
+        text = " ".join(statement.split())
+        if m := _BACKUP.fullmatch(text):
+            options = {o.strip().upper() for o in m.group("options").split(",")}
+            if not options <= BACKUP_OPTIONS:
+                raise NotSimulated(f"BACKUP option(s) {sorted(options - BACKUP_OPTIONS)}")
+            self.server.backup(self.name, m.group("db").replace("]]", "]"), m.group("path").replace("''", "'"))
+            return
+        if m := _VERIFY.fullmatch(text):
+            self.server.verify(m.group("path").replace("''", "'"))
+            return
+        raise NotSimulated(f"SQL statement {text[:100]}")
 
 
 class SqlServer:
@@ -89,11 +128,86 @@ class SqlServer:
                 raise SqlError(NOT_FOUND)
         if user is not None and instance.get("logins") is not None and not self._admits(instance["logins"], user):
             raise SqlError(f"Login failed for user '{self.twin.state['hostname']}\\{user.split(chr(92))[-1]}'.")
-        db = next((d for d in sql.get("databases") or [] if self._canonical(str(d.get("instance", ""))) ==
-                   self._canonical(name) and str(d.get("name", "")).lower() == database.lower()), None)
+        db = {"name": "master"} if database.lower() == "master" else self._database(name, database)
         if db is None:
             raise SqlError(f'Cannot open database "{database}" requested by the login. The login failed.')
-        return Connection(instance, db)
+        return Connection(self, name, instance, db)
+
+    def _database(self, instance_name: str, database: str) -> dict | None:
+        sql = self.twin.state.get("sql") or {}
+        return next((d for d in sql.get("databases") or [] if self._canonical(str(d.get("instance", ""))) ==
+                     self._canonical(instance_name) and str(d.get("name", "")).lower() == database.lower()), None)
+
+    # the instance's own folders and its backups ------------------------------------------------------------
+    def _instance_id(self, instance_name: str) -> str:
+        """MSSQL<nn>.<NAME> from the registry's Instance Names (as setup registers it)."""
+        short = instance_name.partition("\\")[2] or "MSSQLSERVER"
+        value = self.twin.registry.get_value(INSTANCE_NAMES, short)
+        if value is None:
+            raise NotSimulated(f"SQL instance {instance_name}: no {INSTANCE_NAMES}\\{short} in the twin")
+        return str(value["data"])
+
+    def backup_directory(self, instance_name: str) -> str:
+        key = f"{SQL_KEY}\\{self._instance_id(instance_name)}\\MSSQLServer"
+        value = self.twin.registry.get_value(key, "BackupDirectory")
+        if value is None:
+            raise NotSimulated(f"{key}\\BackupDirectory is not in the twin")
+        return str(value["data"])
+
+    def _own_folders(self, instance_name: str) -> list[str]:
+        setup = self.twin.registry.peek_values(f"{SQL_KEY}\\{self._instance_id(instance_name)}\\Setup")
+        data_root = (setup.get("SQLDataRoot") or {}).get("data")
+        return [f for f in (self.backup_directory(instance_name), data_root) if f]
+
+    def backup(self, instance_name: str, database: str, path: str) -> None:
+        db = self._database(instance_name, database)
+        if db is None:
+            raise SqlError(f"Database '{database}' does not exist. Make sure that the name is entered correctly.\n"
+                           "BACKUP DATABASE is terminating abnormally.")
+        files, folder = self.twin.files, ntpath.dirname(path)
+        if not files.is_dir(folder):
+            raise SqlError(_device_error(path, 3, "The system cannot find the path specified.", "BACKUP DATABASE"))
+        if not any(_below(path, own) for own in self._own_folders(instance_name)):
+            raise SqlError(_device_error(path, 5, "Access is denied.", "BACKUP DATABASE"))
+        size = int(db.get("used_mb", db.get("size_mb", 0))) * MB
+        if size > self.twin.free_bytes:
+            raise SqlError(f'Write on "{path}" failed: 112(There is not enough space on the disk.)\n'
+                           "BACKUP DATABASE is terminating abnormally.")
+        files.write(path, None, size=size)
+        files.get(path)["sql_backup_of"] = f"{instance_name}/{db['name']}"
+
+    def verify(self, path: str) -> None:
+        entry = self.twin.files.get(path)
+        if entry is None:
+            raise SqlError(_device_error(path, 2, "The system cannot find the file specified.", "VERIFY DATABASE"))
+        if not entry.get("sql_backup_of"):
+            raise SqlError(f"The media family on device '{path}' is incorrectly formed. SQL Server cannot process "
+                           "this media family.\nVERIFY DATABASE is terminating abnormally.")
+
+    def holder_of(self, path: str) -> str | None:
+        """The service whose SQL Server process holds a database file open (None when nothing holds it);
+        NotSimulated for a database file the twin does not attribute to a database."""
+        sql = self.twin.state.get("sql") or {}
+        for db in sql.get("databases") or []:
+            if not any(ntpath.normcase(f) == ntpath.normcase(path) for f in db.get("files") or []):
+                continue
+            instance = next((v or {} for k, v in (sql.get("instances") or {}).items()
+                             if self._canonical(k) == self._canonical(str(db.get("instance", "")))), {})
+            service = instance.get("service") or instance.get("owner")
+            svc = self.twin.services.get(service) if service else None
+            return service if svc is not None and svc.state == "running" else None
+        if path.lower().endswith((".mdf", ".ldf", ".ndf")):
+            raise NotSimulated(f"whether SQL Server holds {path} open: no database of the twin names it")
+        return None
+
+
+def _device_error(path: str, code: int, text: str, operation: str) -> str:
+    return (f"Cannot open backup device '{path}'. Operating system error {code}({text}).\n"
+            f"{operation} is terminating abnormally.")
+
+
+def _below(path: str, folder: str) -> bool:
+    return ntpath.normcase(path).startswith(ntpath.normcase(folder).rstrip("\\") + "\\")
 
 
 def _short(name: str) -> str:

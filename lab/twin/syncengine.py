@@ -1,4 +1,4 @@
-"""The ADSync sync engine (Azure AD Sync and Entra Connect Sync) as its PowerShell module shows it.
+r"""The ADSync sync engine (Azure AD Sync and Entra Connect Sync) as its PowerShell module shows it.
 
 The twin's `sync:` state holds what the engine's cmdlets report (scheduler, auto-upgrade state, connectors).
 Rules: the ADSync module is a CLR 4 assembly, so it imports only into PowerShell 3.0 or later; a cmdlet exists
@@ -6,9 +6,17 @@ only in builds whose state carries its data (Get-ADSyncScheduler since 1.1, when
 engine's own; Get-ADSyncAutoUpgrade; Get-ADSyncConnector); the cmdlets fail while the ADSync service is not
 running, and for an account outside the ADSyncAdmins group (where the host has that group). Any other cmdlet is
 not simulated.
+
+Get-ADSyncServerConfiguration -Path writes the configuration as files (Connectors\Connector_{id}.xml,
+GlobalSettings\GlobalSettings.xml, SynchronizationRules\SynchronizationRule_{id}.xml); the build has it when its
+state says `server_configuration` (null: this build has no such cmdlet). The files are lab stand-ins with the
+real layout; their XML is not the product's schema.
 """
 
 from __future__ import annotations
+
+import uuid
+from xml.sax.saxutils import escape, quoteattr
 
 from .errors import NotSimulated
 
@@ -35,21 +43,48 @@ class SyncEngine:
         if not self.state.get("module"):
             raise NotSimulated("an ADSync module file on a twin without a sync engine module")
 
-    def _cmdlets(self) -> dict[str, tuple[bool, list]]:
-        """lower name -> (this build has the cmdlet, what it returns)."""
+    def _cmdlet(self, name: str) -> tuple[bool, list]:
+        """(this build has the cmdlet, what it returns), for the cmdlets the lab knows."""
         scheduler, sync = self.state.get("scheduler"), self.state
-        return {
-            "get-adsyncscheduler": (isinstance(scheduler, dict) and "source" not in scheduler, [scheduler]),
-            "get-adsyncautoupgrade": (sync.get("auto_upgrade") is not None, [sync.get("auto_upgrade")]),
-            "get-adsyncconnector": (sync.get("connectors") is not None, list(sync.get("connectors") or [])),
-        }
+        lower = name.lower()
+        if lower == "get-adsyncscheduler":
+            return isinstance(scheduler, dict) and "source" not in scheduler, [scheduler]
+        if lower == "get-adsyncautoupgrade":
+            return sync.get("auto_upgrade") is not None, [sync.get("auto_upgrade")]
+        if lower == "get-adsyncconnector":
+            return sync.get("connectors") is not None, list(sync.get("connectors") or [])
+        if lower == "get-adsyncserverconfiguration":
+            return self._server_configuration()
+        raise NotSimulated(f"cmdlet {name}")
+
+    def _server_configuration(self) -> tuple[bool, list]:
+        if "server_configuration" not in self.state:
+            raise NotSimulated("Get-ADSyncServerConfiguration on a twin whose sync state does not say whether its "
+                               "build has it (server_configuration)")
+        config = self.state["server_configuration"]
+        return config is not None, [config]
+
+    def export_configuration(self, user: str | None = None) -> dict[str, bytes]:
+        """What Get-ADSyncServerConfiguration -Path writes: relative path -> bytes."""
+        self.invoke("Get-ADSyncServerConfiguration", user)
+        config = self.state["server_configuration"] or {}
+        out = {"GlobalSettings\\GlobalSettings.xml": _xml("global-settings", {
+            "tenant": str(self.state.get("tenant", "")), "staging-mode": str(bool(self.state.get("staging_mode"))),
+            "password-hash-sync": str(bool(self.state.get("password_hash_sync")))})}
+        for connector in self.state.get("connectors") or []:
+            out[f"Connectors\\Connector_{{{connector['identifier']}}}.xml"] = _xml("connector", {
+                "id": str(connector["identifier"]), "name": str(connector["name"]), "type": str(connector["type"])})
+        names = [f"Standard rule {i + 1}" for i in range(int(config.get("standard_rules", 0)))]
+        names += [str(n) for n in config.get("custom_rules") or []]
+        for i, name in enumerate(names):
+            rule_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{self.twin.state['hostname']}/rule/{name}")
+            out[f"SynchronizationRules\\SynchronizationRule_{{{rule_id}}}.xml"] = _xml("synchronization-rule", {
+                "id": str(rule_id), "name": name, "precedence": str(i if name.startswith("Standard") else 50 + i)})
+        return out
 
     def has_cmdlet(self, name: str) -> bool:
         """Get-Command finds it in the imported module."""
-        table = self._cmdlets()
-        if name.lower() not in table:
-            raise NotSimulated(f"cmdlet {name}")
-        return table[name.lower()][0]
+        return self._cmdlet(name)[0]
 
     def invoke(self, name: str, user: str | None = None) -> list:
         """Run a Get- cmdlet as `user`; CmdletError while the engine's service is down or the user is not an
@@ -65,4 +100,9 @@ class SyncEngine:
         if user is not None and "adsyncadmins" in groups and "ADSyncAdmins" not in self.twin.groups_of(user):
             # UNCONFIRMED: the exact text; Microsoft documents that the cmdlets need ADSyncAdmins membership
             raise CmdletError(f"{name}: access denied: {user} is not a member of the ADSyncAdmins group.")
-        return self._cmdlets()[name.lower()][1]
+        return self._cmdlet(name)[1]
+
+
+def _xml(element: str, attributes: dict[str, str]) -> bytes:
+    attrs = " ".join(f"{escape(k)}={quoteattr(v)}" for k, v in attributes.items())
+    return f'<?xml version="1.0" encoding="utf-8"?>\r\n<{element} {attrs} />\r\n'.encode()

@@ -11,7 +11,6 @@ $WarningPreference = 'SilentlyContinue'
 $ProgressPreference = 'SilentlyContinue'
 $ProbeErrors = New-Object System.Collections.ArrayList
 $ProbeSql = @{}
-$Invariant = [System.Globalization.CultureInfo]::InvariantCulture
 $KnownSections = @('environment', 'registry', 'registry_children', 'services', 'files', 'text_files', 'wmi',
     'sql', 'cmdlets')
 $RegistryKinds = @{ 'String' = 'string'; 'ExpandString' = 'expandstring'; 'MultiString' = 'multistring';
@@ -19,122 +18,12 @@ $RegistryKinds = @{ 'String' = 'string'; 'ExpandString' = 'expandstring'; 'Multi
 
 # ---- errors ------------------------------------------------------------------------------------------------
 
-function Get-ProbeException($Err) {
-    # PowerShell 2.0 may wrap the real exception in ActionPreferenceStopException or MethodInvocationException
-    $ex = $Err
-    if ($Err -is [System.Management.Automation.ErrorRecord]) { $ex = $Err.Exception }
-    if ($ex -is [System.Management.Automation.ActionPreferenceStopException] -and $null -ne $ex.ErrorRecord) {
-        $ex = $ex.ErrorRecord.Exception
-    }
-    if ($ex -is [System.Management.Automation.MethodInvocationException] -and $null -ne $ex.InnerException) {
-        $ex = $ex.InnerException
-    }
-    return $ex
-}
-
 function Add-ProbeError([string]$Section, [string]$Item, $Err) {
-    $ex = Get-ProbeException $Err
+    $ex = Get-InnerException $Err
     if ($ex -is [System.Exception]) { $message = [string]$ex.Message } else { $message = [string]$ex }
     $message = $message.Trim()
     [void]$ProbeErrors.Add(@{ 'section' = $Section; 'item' = $Item; 'message' = $message })
     return $message
-}
-
-# ---- values and the JSON writer ----------------------------------------------------------------------------
-
-function Test-ProbeNumber($Value) {
-    return ($Value -is [System.Int32] -or $Value -is [System.Int64] -or $Value -is [System.UInt32] -or
-        $Value -is [System.UInt64] -or $Value -is [System.Int16] -or $Value -is [System.UInt16] -or
-        $Value -is [System.Byte] -or $Value -is [System.SByte] -or $Value -is [System.Double] -or
-        $Value -is [System.Single] -or $Value -is [System.Decimal])
-}
-
-function ConvertTo-ProbeValue($Value) {
-    # .NET objects -> what the JSON writer knows: null, string, bool, number, hashtable, list
-    if ($null -eq $Value -or $Value -is [System.DBNull]) { return $null }
-    if ($Value -is [string] -or $Value -is [bool] -or (Test-ProbeNumber $Value)) { return $Value }
-    if ($Value -is [System.DateTime]) { return $Value.ToString('o', $Invariant) }
-    if ($Value -is [System.TimeSpan] -or $Value -is [System.Guid] -or $Value -is [System.Enum]) {
-        return $Value.ToString()
-    }
-    if ($Value -is [System.Collections.IDictionary]) {
-        $table = @{}
-        foreach ($entry in $Value.GetEnumerator()) { $table[[string]$entry.Key] = ConvertTo-ProbeValue ($entry.Value) }
-        return $table
-    }
-    if ($Value -is [System.Collections.IEnumerable]) {
-        $list = New-Object System.Collections.ArrayList
-        foreach ($item in $Value) { [void]$list.Add((ConvertTo-ProbeValue $item)) }
-        return ,$list
-    }
-    return [string]$Value
-}
-
-function Add-ProbeJsonString([System.Text.StringBuilder]$Sb, [string]$Text) {
-    # Escapes as Python's json.dumps(ensure_ascii=True) does, so the output is pure ASCII: the console code
-    # page of a remote powershell.exe would otherwise mangle non-ASCII characters.
-    [void]$Sb.Append('"')
-    $quick = $Text.Replace('\', '\\').Replace('"', '\"')
-    if ($quick -cmatch '^[ -~]*\z') {
-        [void]$Sb.Append($quick)
-    } else {
-        foreach ($ch in $Text.ToCharArray()) {
-            $code = [int]$ch
-            if ($code -eq 34) { [void]$Sb.Append('\"') }
-            elseif ($code -eq 92) { [void]$Sb.Append('\\') }
-            elseif ($code -eq 10) { [void]$Sb.Append('\n') }
-            elseif ($code -eq 13) { [void]$Sb.Append('\r') }
-            elseif ($code -eq 9) { [void]$Sb.Append('\t') }
-            elseif ($code -eq 8) { [void]$Sb.Append('\b') }
-            elseif ($code -eq 12) { [void]$Sb.Append('\f') }
-            elseif ($code -lt 32 -or $code -gt 126) { [void]$Sb.Append(('\u{0:x4}' -f $code)) }
-            else { [void]$Sb.Append($ch) }
-        }
-    }
-    [void]$Sb.Append('"')
-}
-
-function Add-ProbeJson([System.Text.StringBuilder]$Sb, $Value) {
-    if ($null -eq $Value -or $Value -is [System.DBNull]) { [void]$Sb.Append('null'); return }
-    if ($Value -is [string] -or $Value -is [char]) { Add-ProbeJsonString $Sb ([string]$Value); return }
-    if ($Value -is [bool]) {
-        if ($Value) { [void]$Sb.Append('true') } else { [void]$Sb.Append('false') }
-        return
-    }
-    if ($Value -is [System.Double] -or $Value -is [System.Single]) {
-        [void]$Sb.Append($Value.ToString('R', $Invariant)); return
-    }
-    if (Test-ProbeNumber $Value) { [void]$Sb.Append($Value.ToString($Invariant)); return }
-    if ($Value -is [System.Collections.IDictionary]) {
-        # keys in ordinal order: the output is deterministic and equal to the lab's (json sort_keys)
-        $names = New-Object System.Collections.ArrayList
-        foreach ($entry in $Value.GetEnumerator()) { [void]$names.Add([string]$entry.Key) }
-        $keys = [string[]]$names.ToArray([string])
-        [Array]::Sort($keys, [System.StringComparer]::Ordinal)
-        [void]$Sb.Append('{')
-        $first = $true
-        foreach ($key in $keys) {
-            if (-not $first) { [void]$Sb.Append(',') }
-            $first = $false
-            Add-ProbeJsonString $Sb $key
-            [void]$Sb.Append(':')
-            Add-ProbeJson $Sb ($Value[$key])
-        }
-        [void]$Sb.Append('}')
-        return
-    }
-    if ($Value -is [System.Collections.IEnumerable]) {
-        [void]$Sb.Append('[')
-        $first = $true
-        foreach ($item in $Value) {
-            if (-not $first) { [void]$Sb.Append(',') }
-            $first = $false
-            Add-ProbeJson $Sb $item
-        }
-        [void]$Sb.Append(']')
-        return
-    }
-    Add-ProbeJsonString $Sb ([string]$Value)
 }
 
 # ---- registry (the .NET API: no provider quirks with '*' or '[' in key names, and raw REG_EXPAND_SZ) --------
@@ -408,7 +297,7 @@ if ($null -ne $request['wmi']) {
             $instances = New-Object System.Collections.ArrayList
             foreach ($object in @(Get-WmiObject @query)) {
                 $instance = @{}
-                foreach ($property in $properties) { $instance[$property] = ConvertTo-ProbeValue ($object.$property) }
+                foreach ($property in $properties) { $instance[$property] = ConvertTo-PlainValue ($object.$property) }
                 [void]$instances.Add($instance)
             }
             $entry = @{ 'exists' = $true; 'instances' = $instances }
@@ -441,7 +330,7 @@ if ($null -ne $request['sql']) {
                 $command = $target['connection'].CreateCommand()
                 $command.CommandText = $text
                 $command.CommandTimeout = 60
-                $entry['value'] = ConvertTo-ProbeValue ($command.ExecuteScalar())
+                $entry['value'] = ConvertTo-PlainValue ($command.ExecuteScalar())
             }
         } catch {
             $entry['error'] = Add-ProbeError 'sql' $id $_
@@ -479,13 +368,13 @@ if ($null -ne $request['cmdlets']) {
                     $objects = New-Object System.Collections.ArrayList
                     foreach ($object in @(& $name -ErrorAction Stop)) {
                         if ($null -eq $command['properties']) {
-                            [void]$objects.Add((ConvertTo-ProbeValue $object))
+                            [void]$objects.Add((ConvertTo-PlainValue $object))
                         } else {
                             $record = @{}
                             foreach ($property in $command['properties']) {
                                 $member = $object.PSObject.Properties[[string]$property]
                                 if ($null -eq $member) { $record[[string]$property] = $null }
-                                else { $record[[string]$property] = ConvertTo-ProbeValue ($member.Value) }
+                                else { $record[[string]$property] = ConvertTo-PlainValue ($member.Value) }
                             }
                             [void]$objects.Add($record)
                         }
@@ -500,6 +389,4 @@ if ($null -ne $request['cmdlets']) {
     }
 }
 
-$json = New-Object System.Text.StringBuilder
-Add-ProbeJson $json $out
-[Console]::Out.WriteLine($json.ToString())
+Write-JsonLine $out

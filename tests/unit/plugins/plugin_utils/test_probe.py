@@ -14,8 +14,6 @@ import re
 from pathlib import Path
 
 import pytest
-import tree_sitter_powershell as tsp
-from tree_sitter import Language, Parser
 
 from lab.config import PROFILES_DIR
 from lab.powershell import psliteral
@@ -30,7 +28,6 @@ from plugins.plugin_utils._psliteral import render
 from tests.twins import remove_key
 
 REPO = Path(__file__).resolve().parents[4]
-PARSER = Parser(Language(tsp.language()))
 
 
 def run_in_lab(twin: Twin, request: dict | None = None) -> dict:
@@ -168,81 +165,6 @@ def test_parse_output_finds_the_document_among_host_noise():
         _probe.parse_output(b"Access is denied.\r\n")
     with pytest.raises(_probe.ProbeOutputError, match="empty"):
         _probe.parse_output(b"")
-
-
-# ---- PowerShell 2.0 safety of every script under plugins/ ------------------------------------------------------
-
-PS3_COMMANDS = {  # cmdlets that appeared after Windows PowerShell 2.0
-    "convertto-json", "convertfrom-json", "get-ciminstance", "gcim", "invoke-cimmethod", "new-cimsession",
-    "get-cimclass", "set-ciminstance", "remove-ciminstance", "new-ciminstance", "compress-archive",
-    "expand-archive", "invoke-restmethod", "irm", "invoke-webrequest", "iwr", "get-filehash", "new-temporaryfile",
-    "get-clipboard", "set-clipboard", "convertfrom-string", "write-information", "import-powershelldatafile",
-    "get-scheduledtask", "get-netadapter", "resolve-dnsname", "test-netconnection", "get-windowsfeature",
-}
-PS3_TYPES = {"ordered", "pscustomobject"}
-PS3_OPERATORS = {"-in", "-notin", "-shl", "-shr"}
-PS3_MEMBERS = {"new", "where", "foreach"}  # [T]::new(), .Where({}), .ForEach({})
-PS3_VARIABLES = {"$psitem", "$psscriptroot", "$pscommandpath"}
-PS3_TOKENS = {"&&", "||", "??", "?.", "??="}
-PS3_NODES = {"class_statement", "enum_statement", "using_statement"}
-
-
-def ps2_violations(source: bytes) -> list[str]:
-    """Syntax errors and PowerShell 3+ features in a script, found in its syntax tree (comments don't count)."""
-    found = []
-
-    def walk(node):
-        text = node.text.decode("utf-8", "replace")
-        low = text.lower()
-        if node.type == "ERROR" or node.is_missing:
-            found.append(f"syntax error at {node.start_point}: {text[:60]!r}")
-        elif node.type in PS3_NODES:
-            found.append(f"{node.type}: {text[:40]!r}")
-        elif node.type == "command_name" and (low in PS3_COMMANDS or low == "using"):
-            found.append(f"command {text}")
-        elif node.type == "type_literal" and low.strip("[]").strip() in PS3_TYPES:
-            found.append(f"type {text}")
-        elif node.type == "comparison_operator" and low in PS3_OPERATORS:
-            found.append(f"operator {text}")
-        elif node.type == "member_name" and low in PS3_MEMBERS:
-            found.append(f"member {text}")
-        elif node.type == "variable" and (low in PS3_VARIABLES or low.startswith("$using:")):
-            found.append(f"variable {text}")
-        elif node.child_count == 0 and text in PS3_TOKENS:
-            found.append(f"token {text}")
-        for child in node.children:
-            walk(child)
-
-    walk(PARSER.parse(source).root_node)
-    return found
-
-
-PLUGIN_SCRIPTS = sorted((REPO / "plugins").rglob("*.ps1"))
-
-
-def test_there_are_scripts_to_check():
-    assert REPO / "plugins/plugin_utils/powershell/probe.ps1" in PLUGIN_SCRIPTS
-
-
-@pytest.mark.parametrize("path", PLUGIN_SCRIPTS, ids=lambda p: str(p.relative_to(REPO)))
-def test_every_plugin_script_parses_and_is_powershell_2_safe(path):
-    assert ps2_violations(path.read_bytes()) == []
-
-
-def test_the_rendered_probe_and_bootstrap_are_powershell_2_safe():
-    assert ps2_violations(_probe.build_probe(ev.build_request()).encode()) == []
-    assert ps2_violations(_probe.STDIN_BOOTSTRAP.encode()) == []
-
-
-@pytest.mark.parametrize("snippet", [
-    "$o | ConvertTo-Json", "ConvertFrom-Json $s", "Get-CimInstance -ClassName Win32_Service", "$h = [ordered]@{}",
-    "$o = [pscustomobject]@{ a = 1 }", "$sb = [System.Text.StringBuilder]::new()", "if ($a -in $b) { }",
-    "if ($a -notin $b) { }", "$x = $list.Where({ $_ })", "$list.ForEach({ $_ })", "class Foo { }",
-    "Get-ChildItem | ForEach-Object { $PSItem }", "Compress-Archive -Path a -DestinationPath b",
-    "Invoke-RestMethod -Uri $u", "$s = $using:value", "$p = $PSScriptRoot", "Get-Item (",
-])
-def test_the_denylist_catches_powershell_3_features(snippet):
-    assert ps2_violations(snippet.encode()), snippet
 
 
 def test_the_probe_never_writes():
