@@ -33,6 +33,12 @@ options:
   inventory_total:
     description: How many hosts the inventory has, so that a run limited to fewer says so.
     type: int
+  steps:
+    description:
+      - The upgrade run's step results, host name -> the C(entra.sync_upgrade.upgrade_steps) filter's result. With
+        it each host gets C(prepare) (role, state ready, planned, missing or stopped, what is missing, each step's
+        result) and the summary counts them. Null for an assessment-only report.
+    type: dict
 """
 
 EXAMPLES = r"""
@@ -52,14 +58,14 @@ RETURN = r"""
 _value:
   description: >-
     C(generated_at), C(run_date), C(summary) (total, inventory_total, limited, assessed, not_assessed,
-    not_assessed_hosts, by_status, by_path, by_tool, by_urgency, past_deadline, past_deadline_hosts) and C(hosts)
-    (one dictionary per host, with C(assessment) {status, cause}).
+    not_assessed_hosts, by_status, by_path, by_tool, by_urgency, past_deadline, past_deadline_hosts, prepare,
+    stopped_hosts) and C(hosts) (one dictionary per host, with C(assessment) {status, cause} and C(prepare)).
   type: dict
 """
 
 
-def fleet_report(results, generated_at, run_date, inventory_total=None):
-    return build_report(results, generated_at, run_date, inventory_total)
+def fleet_report(results, generated_at, run_date, inventory_total=None, steps=None):
+    return build_report(results, generated_at, run_date, inventory_total, steps)
 
 
 def fleet_summary_table(report):

@@ -170,18 +170,97 @@ def _host_entry(host: str, result, run_date: datetime.date | None) -> dict:
     }
 
 
+STEPS = ("backup", "installer", "prerequisites")
+STEP_OK = ("done", "unchanged")
+
+
+def _step(value) -> dict | None:
+    step = _map(value)
+    if not step:
+        return None
+    return {"status": _str(step.get("status"), UNKNOWN), "cause": _str(step.get("cause")),
+            "plan": [str(line) for line in _list(step.get("plan"))],
+            "path": _str(step.get("path")), "detail": _step_detail(step)}
+
+
+def _step_detail(step: Mapping) -> str | None:
+    """One line on what the step produced, for the tables."""
+    if step.get("version") or step.get("sha256"):  # the installer
+        return " ".join(x for x in (_str(step.get("version")), _str(step.get("path"))) if x) or None
+    checks = _list(step.get("checks"))
+    if checks:  # the prerequisites
+        failed = [str(_map(c).get("name")) for c in checks if _map(c).get("ok") is False]
+        return f"{len(checks) - len(failed)}/{len(checks)} checks pass" + (f"; failing: {', '.join(failed)}"
+                                                                           if failed else "")
+    if step.get("files") is not None:  # the backup
+        return f"{step.get('files')} files, {_int(step.get('bytes')) or 0:,} bytes" + (
+            " (reused)" if step.get("reused") else "")
+    return None
+
+
+def _prepare(entry: dict, steps: Mapping) -> dict | None:
+    """What the upgrade run prepared for this host, what is ready and what is missing (None outside that run)."""
+    host = entry["host"]
+    own = _map(steps.get(host))
+    source = _str(own.get("source"))
+    if entry["path"] in ("in_place", "parallel"):
+        role = entry["path"]
+    elif source and source != host:
+        role = "target"
+    elif own.get("stopped"):
+        role = "stopped"
+    else:
+        return None
+    target = next((h for h, s in steps.items() if h != host and _str(_map(s).get("source")) == host), None)
+    needs = {"in_place": [(host, name) for name in STEPS],
+             "parallel": [(host, "backup")] + ([(target, "installer"), (target, "prerequisites")] if target else []),
+             "target": [(source, "backup"), (host, "installer"), (host, "prerequisites")],
+             "stopped": []}[role]
+    missing, planned = [], False
+    for who, name in needs:
+        step = _map(_map(steps.get(who)).get(name))
+        status = _str(step.get("status"))
+        if status in STEP_OK:
+            continue
+        if status == "planned":
+            planned = True
+            continue
+        text = f"{name}{'' if who == host else ' on ' + str(who)}: {status or 'not done'}"
+        missing.append(text + (f" ({step.get('cause')})" if step.get("cause") else ""))
+    if role == "parallel" and not target:
+        missing.append("no prepared target (sync_upgrade_target)")
+    stopped = _map(own.get("stopped"))
+    stopped_at = {"step": _str(stopped.get("step")), "cause": _str(stopped.get("cause"))} if stopped else None
+    if stopped_at:
+        state = "stopped"
+    elif missing:
+        state = "missing"
+    elif planned:
+        state = "planned"
+    else:
+        state = "ready"
+    return {"role": role, "source": source if role == "target" else None, "target": target, "state": state,
+            "stopped": stopped_at, "missing": missing, "steps": {name: _step(own.get(name)) for name in STEPS}}
+
+
 def _sort_key(entry: dict):
     return (URGENCY_RANK.get(entry["urgency"], URGENCY_RANK[UNKNOWN]), entry["host"].lower(), entry["host"])
 
 
-def build_report(results: Mapping, generated_at, run_date, inventory_total=None) -> dict:
+def build_report(results: Mapping, generated_at, run_date, inventory_total=None, steps=None) -> dict:
     """The fleet report for exactly the hosts in ``results`` ({host: assessment result}).
 
     Hosts are sorted by urgency (stopped, degraded, unknown, due, ok), then by name. ``run_date`` (YYYY-MM-DD)
     only feeds ``days_left``; ``inventory_total`` (how many hosts the inventory has) tells a limited run apart.
+    ``steps`` ({host: the upgrade_steps filter's result}) adds, per host, what the upgrade run prepared
+    (``prepare``: role, state ready|planned|missing|stopped, what is missing, each step's result).
     """
     day = _date(run_date)
     entries = sorted((_host_entry(str(host), result, day) for host, result in _map(results).items()), key=_sort_key)
+    step_map = _map(steps)
+    for entry in entries:
+        entry["prepare"] = _prepare(entry, step_map) if steps is not None else None
+    prepared = [entry["prepare"] for entry in entries if entry["prepare"]]
 
     by_status = {status: 0 for status in STATUSES}
     by_tool: dict[str, int] = {}
@@ -212,6 +291,11 @@ def build_report(results: Mapping, generated_at, run_date, inventory_total=None)
             "by_urgency": by_urgency,
             "past_deadline": len(past),
             "past_deadline_hosts": [entry["host"] for entry in past],
+            "prepare": None if steps is None else {
+                state: sum(1 for p in prepared if p["state"] == state)
+                for state in ("ready", "planned", "missing", "stopped")},
+            "stopped_hosts": [{"host": e["host"], **e["prepare"]["stopped"]} for e in entries
+                              if e["prepare"] and e["prepare"]["stopped"]],
         },
         "hosts": entries,
     }
@@ -225,7 +309,8 @@ def _cell(value, width: int) -> str:
 def summary_table(report: Mapping, max_width: int = 36) -> str:
     """Fixed-width text table of a report (host | tool | version | OS | objects | status: the path, or why the host
     was not assessed | urgency)."""
-    headers = ("HOST", "TOOL", "VERSION", "OS", "OBJECTS", "STATUS", "URGENCY")
+    with_prepare = _map(_map(report).get("summary")).get("prepare") is not None
+    headers = ("HOST", "TOOL", "VERSION", "OS", "OBJECTS", "STATUS", "URGENCY") + (("PREPARE",) if with_prepare else ())
     rows = []
     for entry in _list(_map(report).get("hosts")):
         entry = _map(entry)
@@ -244,7 +329,7 @@ def summary_table(report: Mapping, max_width: int = 36) -> str:
             _cell(f"{objects:,}" if objects is not None else None, max_width),
             _cell(path, max_width),
             _cell(urgency, max_width),
-        ])
+        ] + ([_cell(_prepare_cell(_map(entry.get("prepare"))), max_width)] if with_prepare else []))
     widths = [max(len(row[index]) for row in [list(headers), *rows]) for index in range(len(headers))]
 
     def line(cells):
@@ -265,4 +350,22 @@ def summary_table(report: Mapping, max_width: int = 36) -> str:
     past = _list(summary.get("past_deadline_hosts"))
     if past:
         out.append(f"PAST A DEADLINE OR SYNC STOPPED (!): {', '.join(str(host) for host in past)}")
+    prepare = _map(summary.get("prepare"))
+    if prepare:
+        out.append("Prepared: " + ", ".join(f"{count} {state}" for state, count in prepare.items()))
+    for item in _list(summary.get("stopped_hosts")):
+        item = _map(item)
+        out.append(f"STOPPED {item.get('host')} at {item.get('step')}: {item.get('cause')}")
+    for entry in _list(_map(report).get("hosts")):
+        missing = _list(_map(_map(entry).get("prepare")).get("missing"))
+        if missing and not _map(_map(entry).get("prepare")).get("stopped"):
+            out.append(f"MISSING {_map(entry).get('host')}: {'; '.join(str(m) for m in missing)}")
     return "\n".join(out)
+
+
+def _prepare_cell(prepare: Mapping) -> str | None:
+    if not prepare:
+        return None
+    if prepare.get("state") == "stopped":
+        return f"stopped: {_map(prepare.get('stopped')).get('step')}"
+    return str(prepare.get("state"))

@@ -418,3 +418,78 @@ def test_html_urgency_sort_keys_match_the_report_order():
     keys = re.findall(r'<td data-sort="(\d+)" class="urgency-(\w+)">', page)
     assert [(int(rank), urgency) for rank, urgency in keys] == sorted((rank, u) for u, rank in URGENCY_RANK.items())
 
+
+
+# --- the upgrade run's steps (upgrade.yml) --------------------------------------------------------------------
+
+def _prep_results():
+    results = copy.deepcopy(RESULTS)
+    results["connect-inplace"] = copy.deepcopy(RESULTS["connect-current"])
+    results["connect-inplace"]["decision"] = _decision("in_place", "stopped", target="2.5.190.0")
+    results["target-new"] = copy.deepcopy(RESULTS["connect-current"])
+    return results
+
+
+DONE = {"status": "done", "cause": None, "plan": ["copy x"], "path": "/b/1", "files": 3, "bytes": 10}
+STEPS = {
+    "dirsync-old": {"source": None, "backup": DONE, "installer": None, "prerequisites": None, "stopped": None},
+    "target-new": {"source": "dirsync-old", "backup": None, "stopped": None,
+                   "installer": {"status": "unchanged", "version": "2.5.190.0", "path": "C:\\i.msi", "sha256": "ab"},
+                   "prerequisites": {"status": "failed", "cause": "TLS 1.2 off",
+                                     "checks": [{"name": "tls12", "ok": False}, {"name": "os", "ok": True}]}},
+    "connect-inplace": {"source": "connect-inplace", "backup": {"status": "failed", "cause": "hash mismatch"},
+                        "installer": None, "prerequisites": None,
+                        "stopped": {"step": "backup", "cause": "backup failed: hash mismatch"}},
+    "connect-dc": {"source": None, "backup": None, "installer": None, "prerequisites": None,
+                   "stopped": {"step": "assess", "cause": "blocked: a domain controller"}},
+    "connect-current": {"source": None, "backup": None, "installer": None, "prerequisites": None, "stopped": None},
+    "aadsync-down": {"source": None, "backup": None, "installer": None, "prerequisites": None, "stopped": None},
+}
+
+
+def test_an_assessment_report_has_no_prepare_section(report):
+    assert all(h["prepare"] is None for h in report["hosts"]) and report["summary"]["prepare"] is None
+    assert "PREPARE" not in summary_table(report)
+
+
+def test_the_upgrade_report_says_per_host_what_is_ready_and_what_is_missing():
+    report = build_report(_prep_results(), GENERATED_AT, RUN_DATE, steps=copy.deepcopy(STEPS))
+    by = {h["host"]: h["prepare"] for h in report["hosts"]}
+    assert by["connect-current"] is None and by["aadsync-down"] is None  # nothing to do, or not assessed
+    assert by["dirsync-old"]["role"] == "parallel" and by["dirsync-old"]["target"] == "target-new"
+    assert by["dirsync-old"]["state"] == "missing"
+    assert by["dirsync-old"]["missing"] == ["prerequisites on target-new: failed (TLS 1.2 off)"]
+    assert by["target-new"]["role"] == "target" and by["target-new"]["source"] == "dirsync-old"
+    assert by["target-new"]["steps"]["prerequisites"]["detail"] == "1/2 checks pass; failing: tls12"
+    assert by["connect-inplace"]["state"] == "stopped" and by["connect-dc"]["state"] == "stopped"
+    assert report["summary"]["prepare"] == {"ready": 0, "planned": 0, "missing": 2, "stopped": 2}
+    assert {h["host"] for h in report["summary"]["stopped_hosts"]} == {"connect-inplace", "connect-dc"}
+    text = summary_table(report)
+    assert "PREPARE" in text and "STOPPED connect-inplace at backup: backup failed: hash mismatch" in text
+    assert "MISSING dirsync-old: prerequisites on target-new: failed (TLS 1.2 off)" in text
+
+
+def test_ready_and_planned():
+    steps = copy.deepcopy(STEPS)
+    steps["target-new"]["prerequisites"] = {"status": "done", "checks": []}
+    report = build_report(_prep_results(), GENERATED_AT, RUN_DATE, steps=steps)
+    assert next(h for h in report["hosts"] if h["host"] == "dirsync-old")["prepare"]["state"] == "ready"
+    for host in ("dirsync-old", "target-new"):
+        for step in ("backup", "installer", "prerequisites"):
+            if steps[host][step]:
+                steps[host][step]["status"] = "planned"
+    report = build_report(_prep_results(), GENERATED_AT, RUN_DATE, steps=steps)
+    assert next(h for h in report["hosts"] if h["host"] == "target-new")["prepare"]["state"] == "planned"
+
+
+@pytest.mark.parametrize("autoescape", [False, True], ids=["as-ansible", "autoescape"])
+def test_both_pages_show_the_prepare_table_and_the_stopped_servers(autoescape):
+    steps = copy.deepcopy(STEPS)
+    steps["connect-inplace"]["stopped"]["cause"] = "<script>alert(4)</script>"
+    report = build_report(_prep_results(), GENERATED_AT, RUN_DATE, steps=steps)
+    page = _render("report.html.j2", report, autoescape)
+    assert 'id="prepare"' in page and 'id="stopped"' in page and "<script>alert(4)" not in page
+    assert '<tr class="prepare-missing">' in page and "prerequisites on target-new: failed (TLS 1.2 off)" in page
+    text = _render("report.md.j2", report, autoescape)
+    assert "## Prepared for the upgrade" in text and "| target-new | target of dirsync-old | **missing** |" in text
+    assert "**Backup: done** (/b/1)" in text
