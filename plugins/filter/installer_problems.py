@@ -16,7 +16,7 @@ name: installer_problems
 short_description: What makes a staged file unfit to run as the required installer
 description:
   - Compares O(_input), the result of C(entra.sync_upgrade.sync_file_info) for a staged file, with what is
-    required, and returns one message per problem (an empty list when the file is the required installer):
+    required, and returns one message per problem (an empty list when the file is the required installer). It checks
     the SHA-256, an Authenticode status of C(Valid), a signer whose simple name is in O(signers), and an MSI
     C(ProductVersion) equal to O(version).
   - The companion filter C(entra.sync_upgrade.installer_input_problems) checks the role's input (URL or source

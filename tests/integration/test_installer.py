@@ -8,11 +8,13 @@ the lab download server's generated packages (lab/twin/labmsi.py), 1 MiB so the 
 from __future__ import annotations
 
 import hashlib
+import subprocess
 
 import pytest
 
 from lab import config
 from lab.twin import labmsi
+from tests.labfixture import BIN, REPO, env
 
 VERSION = "2.5.190.0"
 SIZE = 1024 * 1024
@@ -247,3 +249,17 @@ def test_another_version_at_the_final_path_is_quarantined_and_replaced(faults):
     final_sha, _, quarantine = states[REPLACED]
     assert final_sha == SIGNED_SHA
     assert [q["path"] for q in quarantine] == [result["replaced"]]
+
+
+# documentation ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("kind,name,words", [
+    ("module", "entra.sync_upgrade.sync_file_info", ("get_msi_properties", "signer_name", "product_version")),
+    ("role", "entra.sync_upgrade.sync_installer", ("sync_installer_sha256", "sync_installer_proxy_password")),
+    ("filter", "entra.sync_upgrade.installer_problems", ("signers", "ProductVersion")),
+])
+def test_documentation_is_readable_by_ansible_doc(kind, name, words):
+    out = subprocess.run([str(BIN / "ansible-doc"), "-t", kind, name], cwd=REPO, env=env(), capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stderr
+    for word in words:
+        assert word in out.stdout, word
