@@ -32,11 +32,16 @@ NO_FOLDER = ("Ensure download destination folder exists (perhaps using win_file 
              "before win_get_url runs.")
 
 
-def fetch(ctx, result, url, what, reader="CopyTo\" with \"1"):
+def request(ctx, p, url, method="GET"):
+    """Get-AnsibleWindowsWebRequest + GetResponse: the request with the module's proxy and timeout."""
+    return ctx.twin.web.get(url, proxy_for(ctx, "win_get_url", p), method=method, timeout=p["url_timeout"])
+
+
+def fetch(ctx, p, result, url, what, reader="CopyTo\" with \"1"):
     """The body the twin's web serves for url, setting status_code/msg as Invoke-AnsibleWindowsWebRequest does;
     `reader` is the .NET call that reads the response stream (its failure is reported through it)."""
     try:
-        response = ctx.twin.web.get(url, ctx.proxy, timeout=ctx.url_timeout)
+        response = request(ctx, p, url)
     except TransferCut as exc:
         result.update(status_code=200, msg="OK")
         fail_with(ctx, f'{what}Exception calling "{reader}" argument(s): "{exc}"', result)
@@ -53,7 +58,7 @@ def fetch(ctx, result, url, what, reader="CopyTo\" with \"1"):
 def run(ctx):
     p = parse_args(ctx, "win_get_url", OPTIONS, mutually_exclusive=[["checksum", "checksum_url"]])
     web_request_unsimulated(ctx, "win_get_url", p)
-    ctx.proxy, ctx.url_timeout = proxy_for(ctx, "win_get_url", p), p["url_timeout"]
+    proxy_for(ctx, "win_get_url", p)  # refuses proxy options the lab does not simulate before anything runs
     fs, url, algorithm = ctx.twin.files, p["url"], p["checksum_algorithm"].strip().lower()
     started = time.monotonic()
     result = {"changed": False, "elapsed": 0, "url": url}
@@ -68,7 +73,7 @@ def run(ctx):
     result["dest"] = dest
     want = p["checksum"].strip().lower() if p["checksum"] else None
     if p["checksum_url"]:
-        want = checksum_from_url(ctx, result, p["checksum_url"].strip(), url, dest)
+        want = checksum_from_url(ctx, p, result, p["checksum_url"].strip(), url, dest)
 
     force = p["force"]
     dest_checksum = checksum(fs, dest, algorithm) if fs.exists(dest) else None
@@ -76,27 +81,27 @@ def run(ctx):
         force = True
     if dest_checksum and want and dest_checksum == want and not force:
         result.update(checksum_dest=dest_checksum, size=fs.size(dest))
-    elif force or not fs.exists(dest) or remote_is_newer(ctx, url, dest):
-        download(ctx, result, url, dest, want, dest_checksum, algorithm)
+    elif force or not fs.exists(dest) or remote_is_newer(ctx, p, url, dest):
+        download(ctx, p, result, url, dest, want, dest_checksum, algorithm)
     if "checksum_dest" not in result and fs.exists(dest):
         result.update(checksum_dest=checksum(fs, dest, algorithm), size=fs.size(dest))
     result["elapsed"] = round(time.monotonic() - started, 6)
     return result
 
 
-def remote_is_newer(ctx, url, dest):
+def remote_is_newer(ctx, p, url, dest):
     """force=no: a HEAD request; a server that sends no Last-Modified makes .NET report 'now', so it is newer."""
-    modified = ctx.twin.web.get(url, ctx.proxy, method="HEAD", timeout=ctx.url_timeout).last_modified
+    modified = request(ctx, p, url, method="HEAD").last_modified
     return (time.time() if modified is None else modified) > float(ctx.twin.files.get(dest).get("mtime", 0))
 
 
-def download(ctx, result, url, dest, want, dest_checksum, algorithm):
+def download(ctx, p, result, url, dest, want, dest_checksum, algorithm):
     parent = ntpath.dirname(dest)
     if not ctx.twin.files.is_dir(parent):
         fail_with(ctx, f"The path '{parent}' does not exist for destination '{dest}', or is not visible to the current "
                  "user. " + NO_FOLDER, result)
     what = f"Error downloading '{url}' to '{dest}': "
-    body = fetch(ctx, result, url, what)
+    body = fetch(ctx, p, result, url, what)
     fs = ctx.twin.files
     module_tmp = ntpath.join(ctx.expand(ctx.meta.get("_ansible_remote_tmp") or "%TEMP%"),
                              f"ansible-moduletmp-{time.time_ns()}-{random.randrange(10**9)}")
@@ -123,10 +128,10 @@ def download(ctx, result, url, dest, want, dest_checksum, algorithm):
             fs.remove(module_tmp)  # Ansible.Basic removes its Tmpdir when the module exits
 
 
-def checksum_from_url(ctx, result, checksum_url, url, dest):
+def checksum_from_url(ctx, p, result, checksum_url, url, dest):
     if local_path(checksum_url) is None and urlsplit(checksum_url).scheme not in ("file", "ftp", "http", "https"):
         fail_with(ctx, f"Unsupported 'checksum_url' value for '{dest}': '{checksum_url}'", result)
-    text = fetch(ctx, result, checksum_url, f"Error when getting the remote checksum from '{checksum_url}'. ",
+    text = fetch(ctx, p, result, checksum_url, f"Error when getting the remote checksum from '{checksum_url}'. ",
                  reader='ReadToEnd" with "0').decode()
     basename = unquote(urlsplit(url).path).rsplit("/", 1)[-1]
     lines = [x for x in re.split(r"\r?\n", text) if re.search(r"\s+\.?/?\\?" + re.escape(basename) + r"\s*$", x)]
