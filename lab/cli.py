@@ -45,9 +45,12 @@ def up(args) -> int:
     if _pid():
         print(f"lab already running (pid {_pid()})")
         return status(args)
-    busy = [h for h in hosts for p in (h.https_port, h.http_port) if _port_open(p)]
+    busy = [h.name for h in hosts for p in (h.https_port, h.http_port) if _port_open(p)]
+    download_port = config.load_download_port()
+    if download_port is not None and _port_open(download_port):
+        busy.append(f"the download server ({download_port})")
     if busy:
-        print(f"lab: port in use for {', '.join(sorted({h.name for h in busy}))}; is another lab running?",
+        print(f"lab: port in use for {', '.join(sorted(set(busy)))}; is another lab running?",
               file=sys.stderr)
         return 1
     run = config.run_dir()
@@ -63,7 +66,9 @@ def up(args) -> int:
             print(f"lab: server exited with {proc.returncode}; see {run / 'lab.log'}", file=sys.stderr)
             print((run / "lab.log").read_text()[-3000:], file=sys.stderr)
             return 1
-        if (run / "ready").exists() and all(_port_open(h.https_port) for h in hosts):
+        download_port = config.load_download_port()
+        if (run / "ready").exists() and all(_port_open(h.https_port) for h in hosts) and (
+                download_port is None or _port_open(download_port)):
             return status(args)
         time.sleep(0.1)
     print("lab: server did not become ready within 60 s", file=sys.stderr)
@@ -102,6 +107,12 @@ def status(args) -> int:
         ok = ok and (listening or not pid)
         ps = store.load(h.name).powershell_version if store.path(h.name).exists() else "-"
         print(f"{h.name:28} {h.profile:26} {h.https_port:>6} {h.http_port:>6}  {ps:10} {'yes' if listening else 'no'}")
+    download_port = config.load_download_port()
+    if download_port is not None:
+        listening = _port_open(download_port)
+        ok = ok and (listening or not pid)
+        print(f"{'(download server)':28} {'lab/downloads':26} {'-':>6} {download_port:>6}  {'-':10} "
+              f"{'yes' if listening else 'no'}")
     return 0 if ok else 1
 
 
@@ -121,6 +132,8 @@ def reset(args) -> int:
     for h in _selected(args.hosts):
         store.reset(h.name, h.profile, h.hostname)
         (config.log_dir() / f"{h.name}.jsonl").unlink(missing_ok=True)
+    if not args.hosts:  # every twin is fresh: bodies only old runs wrote can go
+        store.prune_blobs([h.name for h in config.load_hosts()])
     print(f"reset {len(_selected(args.hosts))} host(s) to their profiles")
     return 0
 
@@ -139,6 +152,7 @@ def snapshot(args) -> int:
 
 
 def show_log(args) -> int:
+    """A host's WinRM request log; `downloads` is the download server's log."""
     for entry in requestlog.read(config.log_dir() / f"{args.host}.jsonl"):
         print(json.dumps(entry, sort_keys=True))
     return 0

@@ -1,7 +1,8 @@
 """Where the lab keeps its state and which hosts it serves.
 
 The lab inventory (inventories/lab/) is the single source of truth: every host there names its
-profile (`lab_profile`) and its loopback ports (`ansible_port` for HTTPS, `lab_http_port` for HTTP).
+profile (`lab_profile`) and its loopback ports (`ansible_port` for HTTPS, `lab_http_port` for HTTP); the
+download server's port is `lab_download_port` in its `all: vars:`.
 """
 
 from __future__ import annotations
@@ -63,6 +64,13 @@ def load_hosts(inventory_dir: Path = INVENTORY_DIR) -> list[LabHost]:
     return hosts
 
 
+def load_download_port(inventory_dir: Path = INVENTORY_DIR) -> int | None:
+    """The lab download server's loopback port (`lab_download_port` in the inventory's `all: vars:`)."""
+    data = yaml.safe_load((inventory_dir / "hosts.yml").read_text())
+    port = ((data.get("all") or {}).get("vars") or {}).get("lab_download_port")
+    return None if port is None else int(port)
+
+
 def load_credentials(inventory_dir: Path = INVENTORY_DIR) -> Credentials:
     data = yaml.safe_load((inventory_dir / "group_vars" / "windows" / "winrm.yml").read_text())
     return Credentials(data["ansible_user"], data["ansible_password"])
@@ -74,6 +82,10 @@ def state_dir() -> Path:
 
 def log_dir() -> Path:
     return HOME / "log"
+
+
+def downloads_dir() -> Path:
+    return HOME / "downloads"
 
 
 def pki_dir() -> Path:

@@ -9,6 +9,7 @@ import ssl
 import threading
 
 from . import config, modules, pki
+from .downloads.server import DownloadServer
 from .powershell.dispatch import Dispatcher
 from .powershell.scripts import PROJECT_SCRIPTS
 from .twin.store import TwinStore
@@ -66,8 +67,12 @@ def serve() -> None:
     config.run_dir().mkdir(parents=True, exist_ok=True)
     write_ntlm_users(config.run_dir() / "ntlm_users", creds, hosts)
     servers = build_servers(hosts, creds)
+    download_port = config.load_download_port()
+    if download_port is not None:
+        servers.append(DownloadServer(("127.0.0.1", download_port), config.downloads_dir(),
+                                      config.log_dir() / "downloads.jsonl", (creds.username, creds.password)))
     for srv in servers:
-        threading.Thread(target=srv.serve_forever, daemon=True, name=f"wsman-{srv.server_port}").start()
+        threading.Thread(target=srv.serve_forever, daemon=True, name=f"lab-{srv.server_port}").start()
     log.info("lab serving %d hosts on %d ports", len(hosts), len(servers))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

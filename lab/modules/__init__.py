@@ -25,6 +25,8 @@ SCRIPTS = {
     "ansible_collections.ansible.windows.plugins.modules.win_reg_stat.ps1": "win_reg_stat",
     "ansible_collections.ansible.windows.plugins.modules.win_package.ps1": "win_package",
     "ansible_collections.ansible.windows.plugins.modules.slurp.ps1": "slurp",
+    # the project's own module (plugins/modules/sync_file_info.ps1), as Ansible names a collection module
+    "ansible_collections.entra.sync_upgrade.plugins.modules.sync_file_info.ps1": "sync_file_info",
 }
 
 

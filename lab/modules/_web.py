@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..twin.web import Proxy
 from ._failures import not_simulated
 
 WEB_REQUEST_OPTIONS = {
@@ -18,7 +19,20 @@ WEB_REQUEST_OPTIONS = {
     "url_method": {"type": "str", "aliases": ["method"]}, "client_cert": {"type": "str"},
     "client_cert_password": {"type": "str"},
 }
-REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error"}
+REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+           407: "Proxy Authentication Required", 500: "Internal Server Error", 502: "Bad Gateway"}
+
+
+def proxy_for(ctx, module: str, params: dict) -> Proxy | None:
+    """The proxy Get-AnsibleWindowsWebRequest sets: none without use_proxy, proxy_url's with its credentials,
+    else the user's WinINet default (the lab's hosts have none configured)."""
+    if params.get("proxy_use_default_credential"):
+        not_simulated(ctx, module, "proxy_use_default_credential")
+    if not params.get("use_proxy", True):
+        return None
+    if params.get("proxy_url"):
+        return Proxy(params["proxy_url"], params.get("proxy_username"), params.get("proxy_password"))
+    return None
 
 
 def web_request_unsimulated(ctx, module: str, params: dict) -> None:

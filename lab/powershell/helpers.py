@@ -7,6 +7,7 @@ import hashlib
 import ntpath
 
 from ..twin.environment import expand
+from ..twin.errors import Win32Error
 from ..twin.filesystem import FileSystemError
 from ..twin.host import Twin
 from .result import Result
@@ -40,6 +41,8 @@ def put_file(twin: Twin, params: dict, data: bytes) -> Result:
         twin.files.write(path, content)
     except FileSystemError as exc:
         return Result.error(str(exc))
+    except Win32Error as exc:  # winrm_put_file.ps1's $fd.Write fails, e.g. on a full disk
+        return Result.error(f'Exception calling "Write" with "3" argument(s): "{exc.message}\r\n"')
     return Result(b'{"sha1":"%s"}\r\n' % hashlib.sha1(content).hexdigest().encode())
 
 

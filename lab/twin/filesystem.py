@@ -11,7 +11,8 @@ import re
 import time
 
 from . import modeled
-from .errors import NotSimulated
+from .blobs import BLOB_THRESHOLD, BlobStore
+from .errors import NotSimulated, Win32Error
 
 # Files that profiles and the base layer declare carry this time (2026-01-01T00:00:00Z), so that the same
 # profile always builds the same twin; what a run writes carries the time it was written.
@@ -20,6 +21,16 @@ PROFILE_MTIME = 1767225600.0
 
 class FileSystemError(OSError):
     pass
+
+
+ERROR_DISK_FULL = 112
+
+
+class DiskFull(Win32Error):
+    """ERROR_DISK_FULL: a write that needs more than the drive's free space fails, as NTFS fails it."""
+
+    def __init__(self):
+        super().__init__(ERROR_DISK_FULL, "There is not enough space on the disk.")
 
 
 def normalize(path: str) -> str:
@@ -37,13 +48,18 @@ class FileSystem:
     """data: {lower path: {"path", "type": file|dir, "content_b64"?, "size", "version"?, "mtime", "partial"?, ...}}
 
     A file may carry `size` without content (a large file whose bytes the lab never needs; they read as zeros)
-    and a `version` (the PE file version Get-Item shows for .exe/.dll files). `mode` (modeled.RUNTIME, PROFILE
-    or BASE) says how folders created now are marked and which time they carry.
+    and a `version` (the PE file version Get-Item shows for .exe/.dll files). A body above BLOB_THRESHOLD lives
+    in the content store (lab/twin/blobs.py) and the entry keeps its SHA-256 as `blob`. `mode` (modeled.RUNTIME,
+    PROFILE or BASE) says how folders created now are marked and which time they carry. `free_space`, when set
+    (the twin sets it from its disk), is asked before a run writes: a write that does not fit fails with
+    DiskFull.
     """
 
-    def __init__(self, data: dict | None = None):
+    def __init__(self, data: dict | None = None, blobs: BlobStore | None = None, free_space=None):
         self.data: dict[str, dict] = data if data is not None else {}
         self.mode = modeled.RUNTIME
+        self.blobs = blobs or BlobStore()
+        self.free_space = free_space  # () -> free bytes on the system drive, or None: no limit
 
     @staticmethod
     def _k(path: str) -> str:
@@ -90,6 +106,8 @@ class FileSystem:
             raise FileSystemError(f"no such file: {path}")
         if entry["type"] == "dir":
             raise FileSystemError(f"is a directory: {path}")
+        if "blob" in entry:
+            return self.blobs.get(entry["blob"])
         if "content_b64" not in entry:
             return b"\0" * int(entry.get("size", 0))
         return base64.b64decode(entry["content_b64"])
@@ -169,15 +187,21 @@ class FileSystem:
         existing = self.data.get(norm.lower())
         if existing is not None and existing["type"] == "dir":
             raise FileSystemError(f"is a directory: {norm}")
+        new_size = int(size or 0) if content is None else len(content)
+        self._require_space(new_size - (int(existing.get("size", 0)) if existing else 0))
         self._make_dirs(ntpath.dirname(norm), explicit=False)
-        entry = {"path": norm, "type": "file", "mtime": self._now()}
-        if content is None:
-            entry["size"] = int(size or 0)
-        else:
-            entry.update(content_b64=base64.b64encode(content).decode(), size=len(content))
+        entry = {"path": norm, "type": "file", "mtime": self._now(), "size": new_size}
+        if content is not None and len(content) > BLOB_THRESHOLD:
+            entry["blob"] = self.blobs.put(content)
+        elif content is not None:
+            entry["content_b64"] = base64.b64encode(content).decode()
         if version:
             entry["version"] = version
         self.data[norm.lower()] = entry
+
+    def _require_space(self, growth: int) -> None:
+        if self.mode == modeled.RUNTIME and self.free_space is not None and growth > 0 and growth > self.free_space():
+            raise DiskFull()
 
     def touch(self, path: str) -> None:
         self.get(path)["mtime"] = self._now()
@@ -187,6 +211,8 @@ class FileSystem:
         entry = copy.deepcopy(self.get(source))
         if entry is None or entry["type"] != "file":
             raise FileSystemError(f"no such file: {source}")
+        existing = self.data.get(self._k(dest))
+        self._require_space(int(entry.get("size", 0)) - (int(existing.get("size", 0)) if existing else 0))
         self._make_dirs(ntpath.dirname(normalize(dest)), explicit=False)
         entry["path"] = normalize(dest)
         self.data[entry["path"].lower()] = entry

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from . import modeled, profile, winrm
+from .blobs import BlobStore
 from .environment import Environment, expand, overlay
 from .filesystem import FileSystem
 from .products import Products
@@ -32,10 +33,10 @@ ProfileError = profile.ProfileError  # raised while building a twin from a profi
 class Twin:
     """The persistent state of one host (`to_dict()` is what the lab stores and snapshots) and its models."""
 
-    def __init__(self, state: dict):
+    def __init__(self, state: dict, blobs: BlobStore | None = None):
         self.state = state
         self.registry = Registry(state.setdefault("registry", {}))
-        self.files = FileSystem(state.setdefault("files", {}))
+        self.files = FileSystem(state.setdefault("files", {}), blobs, free_space=lambda: self.free_bytes)
         self.services = ServiceControlManager(self, state.setdefault("services", {}))
         self.env = Environment(self)
         self.wmi = Wmi(self)
@@ -97,8 +98,8 @@ class Twin:
             self.registry.mode, self.files.mode = saved
 
     @classmethod
-    def from_dict(cls, state: dict) -> Twin:
-        return cls(state)
+    def from_dict(cls, state: dict, blobs: BlobStore | None = None) -> Twin:
+        return cls(state, blobs)
 
     def to_dict(self) -> dict:
         return self.state

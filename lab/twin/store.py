@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from . import winrm
+from .blobs import BlobStore
 from .host import Twin
 
 
@@ -17,6 +18,7 @@ class TwinStore:
     def __init__(self, state_dir: Path, profiles_dir: Path):
         self.state_dir = state_dir
         self.profiles_dir = profiles_dir
+        self.blobs = BlobStore(state_dir.parent / "blobs")  # large file bodies (lab/twin/blobs.py)
 
     def path(self, host: str) -> Path:
         return self.state_dir / f"{host}.json"
@@ -36,7 +38,7 @@ class TwinStore:
             self.reset(host, profile, hostname)
 
     def load(self, host: str) -> Twin:
-        return Twin.from_dict(json.loads(self.path(host).read_text()))
+        return Twin.from_dict(json.loads(self.path(host).read_text()), self.blobs)
 
     @contextlib.contextmanager
     def session(self, host: str):
@@ -47,6 +49,12 @@ class TwinStore:
             yield twin
             if twin.canonical() != before:
                 self._write(host, twin)
+
+    def prune_blobs(self, hosts: list[str]) -> int:
+        """Drop the stored bodies that none of these twins (every host of the lab) holds any more."""
+        keep = {entry["blob"] for host in hosts if self.path(host).exists()
+                for entry in self.load(host).files.data.values() if "blob" in entry}
+        return self.blobs.prune(keep)
 
     def listener(self, host: str) -> dict:
         """The host's WinRM listener settings (read for every new connection, so a change applies at once)."""

@@ -19,6 +19,7 @@ ALLOWED = {  # layer -> the lab layers it may import
     "modules": {"modules", "twin"},
     "powershell": {"powershell", "twin"},
     "wsman": {"wsman", "powershell", "twin"},
+    "downloads": {"downloads", "twin"},
 }
 
 
