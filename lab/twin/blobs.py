@@ -42,6 +42,15 @@ class BlobStore:
         except FileNotFoundError:
             raise LookupError(f"lab: the content store has no blob {digest} (was .lab/blobs removed?)") from None
 
+    def read_range(self, digest: str, offset: int, length: int) -> bytes:
+        """Bytes [offset, offset+length) of a blob, without reading the rest of it."""
+        try:
+            with self.path(digest).open("rb") as fh:
+                fh.seek(offset)
+                return fh.read(max(0, length))
+        except FileNotFoundError:
+            raise LookupError(f"lab: the content store has no blob {digest} (was .lab/blobs removed?)") from None
+
     def prune(self, keep: set[str]) -> int:
         """Remove every blob not in `keep`; the number removed."""
         removed = 0

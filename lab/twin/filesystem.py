@@ -119,6 +119,8 @@ class FileSystem:
             raise FileSystemError(f"no such file: {path}")
         if entry["type"] == "dir":
             raise FileSystemError(f"is a directory: {path}")
+        if "blob" in entry:
+            return self.blobs.read_range(entry["blob"], offset, length)
         if "content_b64" not in entry:
             return b"\0" * max(0, min(length, int(entry.get("size", 0)) - offset))
         return base64.b64decode(entry["content_b64"])[offset:offset + length]

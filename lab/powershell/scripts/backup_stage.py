@@ -30,7 +30,6 @@ MARKER = re.compile(r"^\s*#\s*entra-sync-upgrade:backup-stage\s+v(?P<version>\d+
 STAGING_ROOT = "%ProgramData%\\EntraSyncUpgrade\\backup\\"
 COMMANDS_ALLOWED = ("Get-ADSyncServerConfiguration", "Get-ADSyncScheduler")
 IN_USE = "The process cannot access the file '{}' because it is being used by another process."
-DISK_FULL = "There is not enough space on the disk."
 STATUS = {"running": "Running", "stopped": "Stopped", "paused": "Paused"}
 
 
@@ -83,9 +82,7 @@ class _Stage:
             else:
                 raise ItemFailed(f"refused: mode {mode}")
             out["free_bytes"] = self.twin.free_bytes
-        except (ItemFailed, FileSystemError) as exc:
-            out["error"] = str(exc)
-        except NotSimulated as exc:
+        except (ItemFailed, FileSystemError, NotSimulated, Win32Error) as exc:
             out["error"] = str(exc)
         return out
 
@@ -105,7 +102,7 @@ class _Stage:
             if collect and result["status"] == "present":
                 result["status"] = "collected"
             return result
-        except (ItemFailed, NotSimulated, SqlError, CmdletError, FileSystemError) as exc:
+        except (ItemFailed, NotSimulated, SqlError, CmdletError, FileSystemError, Win32Error) as exc:
             return {"id": item_id, "kind": kind, "status": "failed", "message": str(exc), "files": []}
 
     def _file(self, item, result, collect, directory, prefix, hash_limit):
@@ -163,7 +160,7 @@ class _Stage:
                 data = regfile.export(self.twin.registry, key)
             except regfile.KeyNotFound as exc:
                 raise ItemFailed(f"reg.exe export {key} failed: {exc}") from None
-            self._write(ntpath.join(directory, name), data)
+            self.files.write(ntpath.join(directory, name), data)
             result["files"] = [self._record(ntpath.join(directory, name), prefix + name, True, source=key)]
 
     def _cmdlet(self, item, result, collect, directory, prefix, hash_limit):
@@ -187,7 +184,7 @@ class _Stage:
         user = self.env.get("USERNAME")
         if str(item.get("output")) == "folder":
             for relative, data in sorted(self.twin.adsync.export_configuration(user).items()):
-                self._write(ntpath.join(directory, relative), data)
+                self.files.write(ntpath.join(directory, relative), data)
             result["files"] = self._tree(directory, prefix, True)
             return
         lines = []
@@ -195,7 +192,7 @@ class _Stage:
             for prop in sorted((obj or {}).keys()):
                 lines.append(f"{prop}={_ps_string(obj[prop])}")
         file_name = str(item.get("id")) + ".txt"
-        self._write(ntpath.join(directory, file_name), ("\r\n".join(lines) + "\r\n").encode("utf-8"))
+        self.files.write(ntpath.join(directory, file_name), ("\r\n".join(lines) + "\r\n").encode("utf-8"))
         result["files"] = [self._record(ntpath.join(directory, file_name), prefix + file_name, True, source=name)]
 
     def _sql_backup(self, item, result, collect, directory, prefix, hash_limit):
@@ -248,7 +245,7 @@ class _Stage:
                 dest = ntpath.join(directory, ntpath.basename(path))
                 self._copy(path, dest)
                 records.append(self._record(dest, prefix + ntpath.basename(path), False, source=path))
-        except (ItemFailed, NotSimulated, FileSystemError) as exc:
+        except (ItemFailed, NotSimulated, FileSystemError, Win32Error) as exc:
             result.update(status="failed", message=str(exc))
         finally:
             if was_running:
@@ -275,21 +272,14 @@ class _Stage:
                              f"following error: Cannot stop {service.name} service on computer '.'.") from None
 
     def _copy(self, source: str, dest: str) -> None:
-        """[System.IO.File]::Copy: refused while another process holds the file, or when the disk is full."""
+        """[System.IO.File]::Copy: refused while another process holds the file (a full disk: the model's DiskFull)."""
         if self.twin.sql.holder_of(source):
             raise ItemFailed(IN_USE.format(source))
-        if self.files.size(source) > self.twin.free_bytes:
-            raise ItemFailed(DISK_FULL)
         self.files.copy(source, dest)
 
     def _copied(self, source: str, dest: str, name: str) -> dict:
         self._copy(source, dest)
         return self._record(dest, name, True, source=source)
-
-    def _write(self, path: str, data: bytes) -> None:
-        if len(data) > self.twin.free_bytes:
-            raise ItemFailed(DISK_FULL)
-        self.files.write(path, data)
 
     def _record(self, path: str, name: str, with_hash: bool, source: str | None = None) -> dict:
         entry = self.files.get(path)

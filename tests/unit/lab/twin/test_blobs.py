@@ -69,3 +69,12 @@ def test_a_write_that_does_not_fit_fails_and_changes_nothing(tmp_path):
     assert DiskFull().code == 112
     free[0] = 10
     fs.write(r"C:\Lab\ok.bin", b"x" * 70)  # replacing a file needs only the growth
+
+
+def test_a_range_of_a_large_file_is_read_from_the_content_store(tmp_path):
+    files = FileSystem(blobs=BlobStore(tmp_path))
+    body = bytes(range(256)) * 1024  # 256 KiB: stored as a blob
+    files.write("C:\\big.bin", body)
+    assert "blob" in files.get("C:\\big.bin")
+    assert files.read_range("C:\\big.bin", 1000, 300) == body[1000:1300]
+    assert files.read_range("C:\\big.bin", len(body) - 10, 100) == body[-10:]
