@@ -101,11 +101,7 @@ class FileSystem:
         return bool(entry) and entry["type"] == "dir"
 
     def read(self, path: str) -> bytes:
-        entry = self.get(path)
-        if entry is None:
-            raise FileSystemError(f"no such file: {path}")
-        if entry["type"] == "dir":
-            raise FileSystemError(f"is a directory: {path}")
+        entry = self._file(path)
         if "blob" in entry:
             return self.blobs.get(entry["blob"])
         if "content_b64" not in entry:
@@ -114,16 +110,20 @@ class FileSystem:
 
     def read_range(self, path: str, offset: int, length: int) -> bytes:
         """Bytes [offset, offset+length) of a file (fewer at its end), without reading the rest of it."""
-        entry = self.get(path)
-        if entry is None:
-            raise FileSystemError(f"no such file: {path}")
-        if entry["type"] == "dir":
-            raise FileSystemError(f"is a directory: {path}")
+        entry = self._file(path)
         if "blob" in entry:
             return self.blobs.read_range(entry["blob"], offset, length)
         if "content_b64" not in entry:
             return b"\0" * max(0, min(length, int(entry.get("size", 0)) - offset))
         return base64.b64decode(entry["content_b64"])[offset:offset + length]
+
+    def _file(self, path: str) -> dict:
+        entry = self.get(path)
+        if entry is None:
+            raise FileSystemError(f"no such file: {path}")
+        if entry["type"] == "dir":
+            raise FileSystemError(f"is a directory: {path}")
+        return entry
 
     def size(self, path: str) -> int:
         entry = self.get(path)

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import base64
 import ntpath
-import re
 
 from ...twin.environment import expand
 from ...twin.errors import NotSimulated
-from .. import psliteral
-from ..result import Result, not_simulated
-from .probe import dumps
+from ..result import Result
+from . import _request
 
-MARKER = re.compile(r"^\s*#\s*entra-sync-upgrade:backup-read\s+v(?P<version>\d+)", re.M)
 STAGING_ROOT = "%ProgramData%\\EntraSyncUpgrade\\backup\\"
 
 
@@ -26,13 +23,9 @@ class ReadFailed(Exception):
 
 
 def run(twin, script: str, stdin: bytes, environment: dict | None = None) -> Result:
-    marker = MARKER.search(script)
-    if not marker or marker.group("version") != "1":
-        return not_simulated("backup-read script of another version")
-    try:
-        request = psliteral.parse_assignment(script, "request")
-    except ValueError as exc:
-        return not_simulated(f"backup-read request: {exc}")
+    request, refused = _request.read(script, "backup-read")
+    if refused:
+        return refused
     environment = twin.environment() if environment is None else environment
     out = {"segments": [], "error": None}
     try:
@@ -55,4 +48,4 @@ def run(twin, script: str, stdin: bytes, environment: dict | None = None) -> Res
                                     "data": base64.b64encode(data).decode("ascii")})
     except (ReadFailed, NotSimulated) as exc:
         out["error"] = str(exc)
-    return Result(dumps({"backup-read": out}).encode("ascii") + b"\r\n")
+    return _request.answer({"backup-read": out})

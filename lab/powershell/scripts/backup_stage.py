@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import fnmatch
 import ntpath
-import re
 import time
 
 from ...twin import regfile
@@ -22,11 +21,9 @@ from ...twin.errors import NotSimulated, Win32Error
 from ...twin.filesystem import FileSystemError
 from ...twin.sql import SqlError
 from ...twin.syncengine import CmdletError
-from .. import psliteral
-from ..result import Result, not_simulated
-from .probe import dumps
+from ..result import Result
+from . import _request
 
-MARKER = re.compile(r"^\s*#\s*entra-sync-upgrade:backup-stage\s+v(?P<version>\d+)", re.M)
 STAGING_ROOT = "%ProgramData%\\EntraSyncUpgrade\\backup\\"
 COMMANDS_ALLOWED = ("Get-ADSyncServerConfiguration", "Get-ADSyncScheduler")
 IN_USE = "The process cannot access the file '{}' because it is being used by another process."
@@ -38,16 +35,12 @@ class ItemFailed(Exception):
 
 
 def run(twin, script: str, stdin: bytes, environment: dict | None = None) -> Result:
-    marker = MARKER.search(script)
-    if not marker or marker.group("version") != "1":
-        return not_simulated("backup-stage script of another version")
-    try:
-        request = psliteral.parse_assignment(script, "request")
-    except ValueError as exc:
-        return not_simulated(f"backup-stage request: {exc}")
+    request, refused = _request.read(script, "backup-stage")
+    if refused:
+        return refused
     environment = twin.environment() if environment is None else environment
     doc = _Stage(twin, environment).run(request if isinstance(request, dict) else {})
-    return Result(dumps({"backup-stage": doc}).encode("ascii") + b"\r\n")
+    return _request.answer({"backup-stage": doc})
 
 
 def _utc(mtime: float) -> str:

@@ -15,7 +15,6 @@ WMI filters are `Prop = 'text'` / `Prop = number` joined by AND (anything else i
 
 from __future__ import annotations
 
-import json
 import re
 
 from ...twin.environment import expand
@@ -24,10 +23,9 @@ from ...twin.filesystem import FileSystemError
 from ...twin.registry import RegistryError, dotnet_value, normalize
 from ...twin.sql import SqlError
 from ...twin.syncengine import CmdletError
-from .. import psliteral
-from ..result import Result, not_simulated
+from ..result import Result
+from . import _request
 
-MARKER = re.compile(r"^\s*#\s*entra-sync-upgrade:probe\s+v(?P<version>\d+)", re.M)
 SECTIONS = ("environment", "registry", "registry_children", "services", "files", "text_files", "wmi", "sql",
             "cmdlets")
 PS_HIVES = {"HKLM", "HKCU", "HKCR", "HKU"}  # what the probe's Open-ProbeRegistryKey maps
@@ -41,21 +39,11 @@ class ItemError(Exception):
 
 
 def run(twin, script: str, stdin: bytes, environment: dict | None = None) -> Result:
-    marker = MARKER.search(script)
-    if not marker or marker.group("version") != "1":
-        return not_simulated("probe script of another version")
-    try:
-        request = psliteral.parse_assignment(script, "request")
-    except ValueError as exc:
-        return not_simulated(f"probe request: {exc}")
+    request, refused = _request.read(script, "probe")
+    if refused:
+        return refused
     environment = twin.environment() if environment is None else environment
-    doc = _Probe(twin, environment).run(request if isinstance(request, dict) else None)
-    return Result(dumps(doc).encode("ascii") + b"\r\n")
-
-
-def dumps(doc: dict) -> str:
-    """The probe's JSON writer, in Python: ordinal key order, no spaces, ASCII only."""
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return _request.answer(_Probe(twin, environment).run(request if isinstance(request, dict) else None))
 
 
 # PowerShell hashtables ignore the case of keys: the first spelling stays, a later one overwrites the value

@@ -34,6 +34,16 @@ function New-FileRecord($File, [string]$Name, [bool]$Hash) {
     return $record
 }
 
+function Get-OneFile($File, [bool]$Collect, [string]$Dir, [string]$Prefix, [long]$HashLimit) {
+    # collect: copy the file into the item's folder and describe the copy; plan: describe the source
+    if (-not $Collect) { return ,@(New-FileRecord $File ($Prefix + $File.Name) ($File.Length -le $HashLimit)) }
+    $dest = Join-Path $Dir $File.Name
+    [System.IO.File]::Copy($File.FullName, $dest, $true)
+    $record = New-FileRecord (Get-Item -LiteralPath $dest -Force) ($Prefix + $File.Name) $true
+    $record['source'] = $File.FullName
+    return ,@($record)
+}
+
 function Get-TreeRecords([string]$Root, [string]$Prefix, [bool]$Hash) {
     # every file below $Root, named by its path relative to $Root under $Prefix
     $records = New-Object System.Collections.ArrayList
@@ -119,16 +129,7 @@ function Invoke-Item($Item, [string]$Mode, [string]$Folder, [long]$HashLimit) {
         if (-not (Test-Path -LiteralPath $source -PathType Leaf)) {
             $result['status'] = 'absent'; $result['message'] = ('no file ' + $source); return $result
         }
-        $file = Get-Item -LiteralPath $source -Force
-        if ($collect) {
-            $dest = Join-Path $dir $file.Name
-            [System.IO.File]::Copy($file.FullName, $dest, $true)
-            $record = New-FileRecord (Get-Item -LiteralPath $dest -Force) ($prefix + $file.Name) $true
-            $record['source'] = $file.FullName
-            $result['files'] = @($record)
-        } else {
-            $result['files'] = @(New-FileRecord $file ($prefix + $file.Name) ($file.Length -le $HashLimit))
-        }
+        $result['files'] = Get-OneFile (Get-Item -LiteralPath $source -Force) $collect $dir $prefix $HashLimit
     } elseif ($kind -eq 'newest') {
         $parent = [Environment]::ExpandEnvironmentVariables([string]$Item['folder'])
         $wantFolder = ([string]$Item['type'] -eq 'folder')
@@ -144,15 +145,7 @@ function Invoke-Item($Item, [string]$Mode, [string]$Folder, [long]$HashLimit) {
         }
         $newest = $found[0]
         if (-not $wantFolder) {
-            if ($collect) {
-                $dest = Join-Path $dir $newest.Name
-                [System.IO.File]::Copy($newest.FullName, $dest, $true)
-                $record = New-FileRecord (Get-Item -LiteralPath $dest -Force) ($prefix + $newest.Name) $true
-                $record['source'] = $newest.FullName
-                $result['files'] = @($record)
-            } else {
-                $result['files'] = @(New-FileRecord $newest ($prefix + $newest.Name) ($newest.Length -le $HashLimit))
-            }
+            $result['files'] = Get-OneFile $newest $collect $dir $prefix $HashLimit
         } elseif ($collect) {
             Copy-Item -LiteralPath $newest.FullName -Destination $dir -Recurse -Force
             $result['files'] = Get-TreeRecords $dir $prefix $true
