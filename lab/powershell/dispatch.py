@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from ..twin.errors import NotSimulated
 from ..twin.store import TwinStore
-from . import ansible_payload, commandline, helpers, raw
+from . import ansible_payload, commandline, helpers, raw, restart
 from .result import Result, not_simulated
 
 PROJECT_MARKER = re.compile(r"^\s*#\s*entra-sync-upgrade:(?P<name>[a-z0-9_-]+)\s+v(?P<version>\d+)", re.M)
@@ -76,7 +76,7 @@ class Dispatcher:
         marker = PROJECT_MARKER.search(inv.text)
         if marker:
             return self._project_script(marker, inv.text, stdin, environment or {})
-        found = raw.match_powershell(inv.text)
+        found = raw.match_powershell(inv.text) or restart.match(raw.script_body(inv.text))
         if found is None:
             return not_simulated(f"powershell: {inv.text.strip()[:200]}")
         handler, m, mutates = found

@@ -117,6 +117,11 @@ class ShellManager:
             if self._shells.pop(shell_id or "", None) is None:
                 raise UnknownShell(shell_id)
 
+    def clear(self) -> None:
+        """Forget every shell (the WinRM service restarted with the host)."""
+        with self._lock:
+            self._shells.clear()
+
     def open_shells(self) -> int:
         with self._lock:
             return len(self._shells)
