@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from . import modeled, power, profile, winrm
+from .accounts import Accounts
 from .environment import Environment, expand, overlay
 from .filesystem import FileSystem
 from .power import Power
@@ -14,6 +15,7 @@ from .products import Products
 from .registry import Registry
 from .services import ServiceControlManager
 from .sql import SqlServer
+from .storage import Storage
 from .syncengine import SyncEngine
 from .web import Web
 from .wmi import DOMAIN_ROLES, Wmi
@@ -45,6 +47,8 @@ class Twin:
         self.adsync = SyncEngine(self)
         self.products = Products(self)
         self.web = Web(self)
+        self.accounts = Accounts(self)
+        self.storage = Storage(self)
         self.power = Power(self)
         self.power.settle()  # time has passed since the state was stored: a restart that ended has booted
 

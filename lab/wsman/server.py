@@ -235,7 +235,8 @@ class WSManHandler(BaseHTTPRequestHandler):
         entry: dict = {"op": req.action}
         try:
             if req.action == "Create":
-                shell = ep.shells.create(ShellSettings(req.shell_environment(), req.codepage()))
+                authentication = "ntlm" if self.ntlm_ctx is not None else "basic"
+                shell = ep.shells.create(ShellSettings(req.shell_environment(), req.codepage(), authentication))
                 address = f"{'https' if self.server.tls else 'http'}://{ep.name}:{self.server.server_port}/wsman"
                 return 200, soap.create_response(req, address, shell.id, int(ep.shells.idle_timeout)), entry
             if req.action == "Delete":

@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class ShellSettings:
-    """What a Create request sets for every command of the shell (rsp:Environment, WINRS_CODEPAGE)."""
+    """What a Create request sets for every command of the shell (rsp:Environment, WINRS_CODEPAGE), and the
+    logon the shell runs in (how the client authenticated, and when)."""
 
     environment: dict = field(default_factory=dict)
     codepage: int = 437
+    authentication: str = "ntlm"
+    logon_time: float = field(default_factory=time.time)
 
 
 # A runner gets (command, args, stdin, shell settings) and returns (stdout, stderr, rc). It may block.
