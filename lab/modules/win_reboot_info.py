@@ -37,7 +37,7 @@ def last_reboot(twin) -> dict:
         details = {"process": event["process"], "reason": event["reason"],
                    "reason_code": reason_code(event["reason_code"]), "type": event["type"],
                    "comment": event["comment"], "initiated_by": event["user"], "event_time": _iso(event["time"])}
-    return {"time": _iso(boot), "time_epoch": float(twin.power.last_boot), "details": details}
+    return {"time": _iso(boot), "time_epoch": round(twin.power.last_boot, 6), "details": details}
 
 
 def value(reg, key: str, name: str):

@@ -13,6 +13,13 @@ from lab.twin import power
 HOST = "target-2022-b"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def profile_again_afterwards(lab):
+    """Later tests meet the host as its profile describes it (booted once, at the profile's time)."""
+    yield
+    lab.reset(HOST)
+
+
 def run_ps(lab, script: str):
     port = lab.hosts[HOST].https_port
     session = winrm.Session(f"https://127.0.0.1:{port}/wsman", auth=(lab.creds.username, lab.creds.password),

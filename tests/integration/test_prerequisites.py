@@ -11,8 +11,16 @@ from plugins.plugin_utils import _prerequisites as pre
 DC_2016 = "connect1-2016"  # a 2016 DC with a reboot pending and TLS 1.2 only partly set
 CLEAN = "target-2022-c"  # a clean 2022 member server, TLS 1.2 set
 TLS_ONLY = "target-2022-d"
+TOUCHED = (DC_2016, CLEAN, TLS_ONLY, "member-2019", "connect23-2019")
 FIX = {"sync_prerequisites_fix_tls12": True}
 FIX_AND_RESTART = {**FIX, "sync_prerequisites_allow_reboot": True}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def profiles_again_afterwards(lab):
+    """Later tests meet these hosts as their profiles describe them."""
+    yield
+    lab.reset(*TOUCHED)
 
 
 def play(hosts: str, role_vars: dict | None = None, pre_tasks: list | None = None) -> list[dict]:
