@@ -52,7 +52,8 @@ def build_servers(hosts: list[config.LabHost], creds: config.Credentials) -> lis
         dispatcher = Dispatcher(host.name, store, creds.username, PROJECT_SCRIPTS, modules.run)
         endpoint = Endpoint(host.name, ShellManager(dispatcher), RequestLog(config.log_dir() / f"{host.name}.jsonl"),
                             creds.username, creds.password, describe_command=dispatcher.describe,
-                            listener=lambda name=host.name: store.listener(name))
+                            listener=lambda name=host.name: store.listener(name),
+                            availability=lambda name=host.name: store.availability(name))
         servers.append(HostServer((host.address, host.https_port), endpoint, certificates))
         servers.append(HostServer((host.address, host.http_port), endpoint))
     return servers

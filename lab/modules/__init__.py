@@ -11,7 +11,7 @@ import importlib
 from dataclasses import dataclass, field
 
 from ..twin.environment import expand
-from ..twin.host import Twin
+from ..twin.host import ADMIN, Twin
 
 # Script name (manifest actions[-1].params.Script) -> module file in this package
 SCRIPTS = {
@@ -27,6 +27,10 @@ SCRIPTS = {
     "ansible_collections.ansible.windows.plugins.modules.slurp.ps1": "slurp",
     # the project's own module (plugins/modules/sync_file_info.ps1), as Ansible names a collection module
     "ansible_collections.entra.sync_upgrade.plugins.modules.sync_file_info.ps1": "sync_file_info",
+    "ansible_collections.ansible.windows.plugins.modules.setup.ps1": "setup",
+    "ansible_collections.ansible.windows.plugins.modules.win_whoami.ps1": "win_whoami",
+    "ansible_collections.ansible.windows.plugins.modules.win_reboot_info.ps1": "win_reboot_info",
+    "ansible_collections.community.windows.plugins.modules.win_disk_facts.ps1": "win_disk_facts",
 }
 
 
@@ -47,10 +51,14 @@ class ModuleContext:
     warnings: list[str] = field(default_factory=list)
     # the module process's environment: the user's block, the WinRS shell's variables, the task's environment:
     environment: dict[str, str] | None = None
+    # the logon the module runs in: {"user", "authentication": ntlm|basic, "time"} (the WinRS shell's)
+    logon: dict | None = None
 
     def __post_init__(self):
         if self.environment is None:
             self.environment = self.twin.environment()
+        if self.logon is None:
+            self.logon = {"user": ADMIN, "authentication": "ntlm", "time": None}
 
     def expand(self, text: str) -> str:
         """[Environment]::ExpandEnvironmentVariables in the module's process."""
@@ -77,7 +85,8 @@ def _scrub(params: dict) -> dict:
             for k, v in params.items()}
 
 
-def run(twin: Twin, script: str, args: dict, environment: dict[str, str]) -> tuple[dict, int] | None:
+def run(twin: Twin, script: str, args: dict, environment: dict[str, str],
+        logon: dict | None = None) -> tuple[dict, int] | None:
     """Run a module payload as Ansible.Basic would: (the module's JSON result, rc); None if not simulated."""
     module = lookup(script)
     if module is None:
@@ -85,7 +94,7 @@ def run(twin: Twin, script: str, args: dict, environment: dict[str, str]) -> tup
     meta = {k: v for k, v in args.items() if k.startswith("_ansible_")}
     params = {k: v for k, v in args.items() if not k.startswith("_ansible_")}
     ctx = ModuleContext(twin, params, bool(meta.get("_ansible_check_mode")), bool(meta.get("_ansible_diff")), meta,
-                        environment=environment)
+                        environment=environment, logon=logon)
     try:
         result, rc = module.run(ctx), 0
     except ModuleFailed as exc:

@@ -12,14 +12,15 @@ from collections.abc import Callable
 
 from ..twin.errors import NotSimulated
 from ..twin.store import TwinStore
-from . import ansible_payload, commandline, helpers, raw
+from . import ansible_payload, commandline, helpers, raw, restart
 from .result import Result, not_simulated
 
 PROJECT_MARKER = re.compile(r"^\s*#\s*entra-sync-upgrade:(?P<name>[a-z0-9_-]+)\s+v(?P<version>\d+)", re.M)
 MIN_ANSIBLE_PS = "5.1"
 MAX_COMMAND_LINE = 8191  # cmd.exe's limit: WinRS runs every command through cmd (WINRS_SKIP_CMD_SHELL=FALSE)
 
-# run_module(twin, script name, module args, environment block) -> (result dict, rc); None if not simulated
+# run_module(twin, script name, module args, environment block, logon=) -> (result dict, rc); None if not
+# simulated. The logon is the shell's: {"user", "authentication" (ntlm or basic), "time"}
 ModuleRunner = Callable[..., tuple[dict, int] | None]
 
 
@@ -52,12 +53,14 @@ class Dispatcher:
 
     def __call__(self, command: str, args: list[str], stdin: bytes, shell) -> tuple[bytes, bytes, int]:
         """The WinRS runner: `shell` carries the shell's `environment` and `codepage`."""
+        logon = {"user": self.user, "authentication": getattr(shell, "authentication", "ntlm"),
+                 "time": getattr(shell, "logon_time", None)}
         result = self.run(command, args, stdin, getattr(shell, "environment", None) or {},
-                          getattr(shell, "codepage", 437))
+                          getattr(shell, "codepage", 437), logon)
         return result.stdout, result.stderr, result.rc
 
     def run(self, command: str, args: list[str], stdin: bytes, environment: dict | None = None,
-            codepage: int = 437) -> Result:
+            codepage: int = 437, logon: dict | None = None) -> Result:
         line = commandline.command_line(command, args)
         if len(line) > MAX_COMMAND_LINE:
             return Result(stdout=b"", stderr=b"The command line is too long.\r\n", rc=1)
@@ -72,11 +75,11 @@ class Dispatcher:
                                     mutates=False, failure=lambda what: raw.cmd_failure(what))
         payload = ansible_payload.parse(stdin)
         if payload is not None:
-            return self._ansible(payload, environment or {})
+            return self._ansible(payload, environment or {}, logon)
         marker = PROJECT_MARKER.search(inv.text)
         if marker:
             return self._project_script(marker, inv.text, stdin, environment or {})
-        found = raw.match_powershell(inv.text)
+        found = raw.match_powershell(inv.text) or restart.match(raw.script_body(inv.text))
         if found is None:
             return not_simulated(f"powershell: {inv.text.strip()[:200]}")
         handler, m, mutates = found
@@ -109,7 +112,7 @@ class Dispatcher:
         result.kind, result.name = "script", marker.group("name")
         return result
 
-    def _ansible(self, payload: ansible_payload.Payload, shell_environment: dict) -> Result:
+    def _ansible(self, payload: ansible_payload.Payload, shell_environment: dict, logon: dict | None) -> Result:
         with self.store.session(self.host) as twin:
             # bootstrap_wrapper.ps1 refuses older hosts before doing anything else
             if not twin.powershell_at_least(MIN_ANSIBLE_PS):
@@ -128,7 +131,8 @@ class Dispatcher:
                 # module_wrapper.ps1 sets the task's environment: in its process before the module runs
                 task_environment = action["params"].get("Environment") or {}
                 block = twin.environment(self.user, {**shell_environment, **task_environment})
-                outcome = self.run_module(twin, script, payload.module_args, block) if self.run_module else None
+                outcome = (self.run_module(twin, script, payload.module_args, block, logon=logon)
+                           if self.run_module else None)
             except NotSimulated as exc:
                 return not_simulated(exc.what)
             if outcome is None:

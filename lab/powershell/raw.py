@@ -83,7 +83,8 @@ def _cmd_echo(proc: Process, after: str) -> Result:
 
 
 # powershell.exe ------------------------------------------------------------------------------------------------
-def _strip(script: str) -> str:
+def script_body(script: str) -> str:
+    """The script's lines, stripped, without comments or blank lines (what the patterns here match)."""
     lines = [ln.strip() for ln in script.replace("\r\n", "\n").split("\n")]
     return "\n".join(ln for ln in lines if ln and not ln.startswith("#"))
 
@@ -147,7 +148,7 @@ POWERSHELL = [
 
 def match_powershell(script: str):
     """(handler, match, mutates) for a known PowerShell command, else None."""
-    body = _strip(script)
+    body = script_body(script)
     for pattern, handler, mutates in POWERSHELL:
         m = pattern.fullmatch(body)
         if m:

@@ -6,14 +6,17 @@ import contextlib
 import json
 from pathlib import Path
 
-from . import modeled, profile, winrm
+from . import modeled, power, profile, winrm
+from .accounts import Accounts
 from .blobs import BlobStore
 from .environment import Environment, expand, overlay
 from .filesystem import FileSystem
+from .power import Power
 from .products import Products
 from .registry import Registry
 from .services import ServiceControlManager
 from .sql import SqlServer
+from .storage import Storage
 from .syncengine import SyncEngine
 from .web import Web
 from .wmi import DOMAIN_ROLES, Wmi
@@ -23,6 +26,7 @@ PS_ENGINE_KEYS = (
     r"HKLM\SOFTWARE\Microsoft\PowerShell\1\PowerShellEngine",
 )
 NDP4_FULL = r"HKLM\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full"
+COMPUTER_NAME_KEYS = (power.COMPUTER_NAME, power.ACTIVE_COMPUTER_NAME)
 ADMIN = "labadmin"  # the account the lab's WinRM listeners accept (inventories/lab)
 # the admin's profile folders that a fresh logon has and that the lab models completely (they start empty)
 EMPTY_PROFILE_DIRS = ("AppData\\Local\\Temp", "Desktop", "Documents", "Downloads")
@@ -44,6 +48,10 @@ class Twin:
         self.adsync = SyncEngine(self)
         self.products = Products(self)
         self.web = Web(self)
+        self.accounts = Accounts(self)
+        self.storage = Storage(self)
+        self.power = Power(self)
+        self.power.settle()  # time has passed since the state was stored: a restart that ended has booted
 
     # construction -------------------------------------------------------------------------------------------
     @classmethod
@@ -69,11 +77,12 @@ class Twin:
             "disk": {"system_drive": "C", "size_bytes": 127 * 2**30, "free_bytes": 60 * 2**30,
                      **(spec.get("disk") or {})},
             "wmi": spec.get("wmi") or {}, "sql": spec.get("sql") or {}, "sync": spec.get("sync") or {},
-            "web": spec.get("web") or {}, "installers": spec.get("installers") or {}, "boot_count": 0,
+            "web": spec.get("web") or {}, "installers": spec.get("installers") or {},
             "groups": {str(g): [str(m) for m in (members or [])] for g, members in (spec.get("groups") or {}).items()},
         })
         try:
             twin.state["winrm"] = winrm.check(spec.get("winrm") or {})
+            twin.state["power"] = power.initial(spec.get("power"))
         except ValueError as exc:
             raise ProfileError(f"profile {name}: {exc}") from None
         if twin.state["domain_role"] not in DOMAIN_ROLES:
@@ -83,6 +92,9 @@ class Twin:
             home = twin.expand_env("%USERPROFILE%")
             for sub in EMPTY_PROFILE_DIRS:
                 twin.files.model(f"{home}\\{sub}", "*")
+            for key in COMPUTER_NAME_KEYS:  # the computer name, pending and active
+                twin.registry.set_value(key, "ComputerName", "string", twin.state["hostname"])
+        twin.power.remember_services_after_boot()
         if twin.powershell_version is None:
             raise ProfileError(f"profile {name}: no PowerShellEngine registry key, so no PowerShell version")
         return twin

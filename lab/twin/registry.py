@@ -153,6 +153,10 @@ class Registry:
         entry = self.data.get(self._k(path))
         return entry["values"].get((name or "").lower()) if entry else None
 
+    def peek_key(self, path: str) -> bool:
+        """Whether the twin holds the key, whatever it models."""
+        return self._k(path) in self.data
+
     def peek_subkeys(self, path: str) -> list[str]:
         """The subkeys the twin holds, whatever it models."""
         return self._children(self._k(path))

@@ -9,7 +9,7 @@ import json
 import os
 from pathlib import Path
 
-from . import winrm
+from . import power, winrm
 from .blobs import BlobStore
 from .host import Twin
 
@@ -19,6 +19,7 @@ class TwinStore:
         self.state_dir = state_dir
         self.profiles_dir = profiles_dir
         self.blobs = BlobStore(state_dir.parent / "blobs")  # large file bodies (lab/twin/blobs.py)
+        self._power_cache: dict[str, tuple[tuple[int, int], dict]] = {}
 
     def path(self, host: str) -> Path:
         return self.state_dir / f"{host}.json"
@@ -59,6 +60,17 @@ class TwinStore:
     def listener(self, host: str) -> dict:
         """The host's WinRM listener settings (read for every new connection, so a change applies at once)."""
         return winrm.listener(json.loads(self.path(host).read_text()))
+
+    def availability(self, host: str) -> tuple[bool, int]:
+        """(down, boot) of the host now (lab/twin/power.py), read for every request: cached by file version."""
+        path = self.path(host)
+        stat = path.stat()
+        version = (stat.st_mtime_ns, stat.st_size)
+        cached = self._power_cache.get(host)
+        if cached is None or cached[0] != version:
+            cached = (version, json.loads(path.read_text()).get("power") or {})
+            self._power_cache[host] = cached
+        return power.availability({"power": cached[1]})
 
     def digest(self, hosts: list[str]) -> str:
         h = hashlib.sha256()

@@ -22,7 +22,7 @@ class Wmi:
                 "Caption": s["os"]["caption"], "Version": s["os"]["version"], "BuildNumber": str(s["os"]["build"]),
                 "CSName": s["hostname"], "OSArchitecture": "64-bit",
                 "ProductType": 2 if "controller" in s["domain_role"] else 3,
-                "OperatingSystemSKU": s["os"].get("sku", 7), "LastBootUpTime": f"boot-{s.get('boot_count', 0)}",
+                "OperatingSystemSKU": s["os"].get("sku", 7), "LastBootUpTime": twin.power.last_boot_dmtf(),
             }],
             "win32_computersystem": lambda: [{
                 "Name": s["hostname"], "Domain": s["domain"], "DomainRole": DOMAIN_ROLES[s["domain_role"]],

@@ -11,6 +11,7 @@ import hmac
 import logging
 import socket
 import ssl
+import struct
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -31,7 +32,7 @@ class Endpoint:
     """What every listener of one host shares: its name, shells, request log and credentials."""
 
     def __init__(self, name: str, shells: ShellManager, request_log: RequestLog, username: str, password: str,
-                 describe_command=None, listener=None):
+                 describe_command=None, listener=None, availability=None):
         self.name = name
         self.shells = shells
         self.log = request_log
@@ -42,6 +43,9 @@ class Endpoint:
         # listener() -> the host's WinRM listener settings now: {"certificate": lab|wrong_name|other_ca|expired,
         # "auth": accept|refuse} (a host whose account is locked or whose password changed refuses every logon)
         self.listener = listener or (lambda: {})
+        # availability() -> (down, boot): whether the host is restarting, and which boot it is in
+        self.availability = availability or (lambda: (False, 0))
+        self.boot: int | None = None
         self.connections = 0
         self._lock = threading.Lock()
 
@@ -49,6 +53,15 @@ class Endpoint:
         with self._lock:
             self.connections += 1
             return self.connections
+
+    def current_boot(self) -> int | None:
+        """The boot the host is in, or None while it restarts. A new boot has lost every shell of the old one."""
+        down, boot = self.availability()
+        with self._lock:
+            if self.boot is not None and boot != self.boot:
+                self.shells.clear()
+            self.boot = boot
+        return None if down else boot
 
     def refuses_logons(self) -> bool:
         return self.listener().get("auth", "accept") == "refuse"
@@ -78,6 +91,7 @@ class WSManHandler(BaseHTTPRequestHandler):
         super().setup()
         self.endpoint: Endpoint = self.server.endpoint
         self.conn_id = self.endpoint.next_connection()
+        self.boot = self.endpoint.current_boot()  # a restart ends every connection made before it
         self.ntlm_ctx = None
         self.ntlm_scheme = None
         self.principal = None
@@ -92,6 +106,10 @@ class WSManHandler(BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        boot = self.endpoint.current_boot()
+        if boot is None or boot != self.boot:  # restarting, or this connection was made before the restart
+            self._log(op="reset", status=0, bytes_in=length, error="host restarting")
+            return self._reset()
         if self.path.split("?")[0].lower() != "/wsman":
             return self._send(404, b"", "text/plain")
         if length > MAX_ENVELOPE_BYTES:
@@ -124,6 +142,11 @@ class WSManHandler(BaseHTTPRequestHandler):
         else:
             self._send(status, reply, "application/soap+xml;charset=UTF-8")
         self._log(status=status, bytes_in=length, bytes_out=len(reply), **entry)
+
+    def _reset(self) -> None:
+        """Drop the connection with a TCP reset, as a host going down (or come back) does to an old one."""
+        self.close_connection = True
+        reset_connection(self.connection)
 
     def _send(self, status: int, payload: bytes, ctype: str, headers: dict | None = None) -> None:
         self.send_response(status)
@@ -212,7 +235,8 @@ class WSManHandler(BaseHTTPRequestHandler):
         entry: dict = {"op": req.action}
         try:
             if req.action == "Create":
-                shell = ep.shells.create(ShellSettings(req.shell_environment(), req.codepage()))
+                authentication = "ntlm" if self.ntlm_ctx is not None else "basic"
+                shell = ep.shells.create(ShellSettings(req.shell_environment(), req.codepage(), authentication))
                 address = f"{'https' if self.server.tls else 'http'}://{ep.name}:{self.server.server_port}/wsman"
                 return 200, soap.create_response(req, address, shell.id, int(ep.shells.idle_timeout)), entry
             if req.action == "Delete":
@@ -264,6 +288,14 @@ class WSManHandler(BaseHTTPRequestHandler):
         super().end_headers()
 
 
+def reset_connection(sock) -> None:
+    """Close with RST instead of FIN (SO_LINGER on, zero timeout): the client sees 'connection reset'."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    except OSError:
+        pass
+
+
 class HostServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -278,6 +310,12 @@ class HostServer(ThreadingHTTPServer):
 
     def get_request(self):
         sock, addr = self.socket.accept()
+        if self.endpoint.current_boot() is None:  # restarting: nothing listens, the connection is reset
+            self.endpoint.log.write(host=self.endpoint.name, op="reset", status=0, error="host restarting",
+                                    scheme="https" if self.tls else "http")
+            reset_connection(sock)
+            sock.close()
+            raise OSError("host restarting")  # socketserver drops the request
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if self.tls:
             # the certificate the host presents now; the handshake runs in the connection's own thread, so one

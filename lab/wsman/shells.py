@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class ShellSettings:
-    """What a Create request sets for every command of the shell (rsp:Environment, WINRS_CODEPAGE)."""
+    """What a Create request sets for every command of the shell (rsp:Environment, WINRS_CODEPAGE), and the
+    logon the shell runs in (how the client authenticated, and when)."""
 
     environment: dict = field(default_factory=dict)
     codepage: int = 437
+    authentication: str = "ntlm"
+    logon_time: float = field(default_factory=time.time)
 
 
 # A runner gets (command, args, stdin, shell settings) and returns (stdout, stderr, rc). It may block.
@@ -116,6 +119,11 @@ class ShellManager:
         with self._lock:
             if self._shells.pop(shell_id or "", None) is None:
                 raise UnknownShell(shell_id)
+
+    def clear(self) -> None:
+        """Forget every shell (the WinRM service restarted with the host)."""
+        with self._lock:
+            self._shells.clear()
 
     def open_shells(self) -> int:
         with self._lock:
