@@ -18,7 +18,7 @@ run_upgrade() {
     echo "upgrade.yml failed (exit $rc)" >&2
     exit "$rc"
   fi
-  [ "$rc" -eq 0 ] || echo "upgrade.yml: some servers stopped before any change (exit 2); the report lists why."
+  [ "$rc" -eq 0 ] || echo "upgrade.yml: some servers stopped (exit 2); the report says where and why."
 }
 
 step "1/3 Assess every server (read-only)"
