@@ -18,35 +18,16 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
-
-import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.timed_playbook import timed_playbook  # noqa: E402
 from lab import cli, config  # noqa: E402
 from lab.twin.store import TwinStore  # noqa: E402
 from lab.wsman import requestlog  # noqa: E402
-from tests.labfixture import env  # noqa: E402
 
 FOLDER = r"C:\ProgramData\AADConnect\Exported-ServerConfiguration-20261203-120000"
-
-
-def run_plays(plays: list[dict]) -> float:
-    with tempfile.NamedTemporaryFile("w", suffix=".yml", dir=config.HOME, delete=False) as fh:
-        fh.write(yaml.safe_dump(plays, sort_keys=False))
-    try:
-        start = time.perf_counter()
-        proc = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), fh.name], cwd=config.REPO,
-                              env={**env(), "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.default"},
-                              capture_output=True, text=True)
-        elapsed = time.perf_counter() - start
-    finally:
-        Path(fh.name).unlink()
-    if proc.returncode != 0:
-        raise SystemExit(f"the playbook failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return elapsed
 
 
 def prepare(host: str, body: bytes) -> None:
@@ -85,7 +66,7 @@ def main() -> int:
                                                                 "dest": f"{out}/f{run}/", "flat": True}}]}]),
             ):
                 prepare(args.host, body)
-                times[name].append(run_plays(plays))
+                times[name].append(timed_playbook(plays))
                 wire[name] = winrm_bytes(args.host)
     a, b = statistics.median(times["sync_backup"]), statistics.median(times["fetch"])
     print(f"{args.host}, one {args.size_mib} MiB file ({len(body):,} bytes, random), {args.runs} runs, median:\n")

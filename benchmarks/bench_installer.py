@@ -16,18 +16,16 @@ import hashlib
 import statistics
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.timed_playbook import timed_playbook  # noqa: E402
 from lab import cli, config  # noqa: E402
 from lab.twin import labmsi  # noqa: E402
 from lab.wsman import requestlog  # noqa: E402
-from tests.labfixture import env  # noqa: E402
 
 VERSION = "2.5.190.0"
 
@@ -39,19 +37,7 @@ def playbook(host: str, role_vars: dict) -> str:
 
 
 def run_role(host: str, role_vars: dict) -> float:
-    with tempfile.NamedTemporaryFile("w", suffix=".yml", dir=config.HOME, delete=False) as fh:
-        fh.write(playbook(host, role_vars))
-    try:
-        start = time.perf_counter()
-        proc = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), fh.name], cwd=config.REPO,
-                              env={**env(), "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.default"}, capture_output=True,
-                              text=True)
-        elapsed = time.perf_counter() - start
-    finally:
-        Path(fh.name).unlink()
-    if proc.returncode != 0:
-        raise SystemExit(f"the role failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return elapsed
+    return timed_playbook(yaml.safe_load(playbook(host, role_vars)))
 
 
 def reset(host: str) -> None:
