@@ -9,24 +9,24 @@ The role reads the host with ansible.windows modules and hands the results here:
   evaluate(evidence, needs)       the checks: [{name, ok, found, required, fix}]
   plan(checks, options)           what this run will change: TLS 1.2 values, a restart; what blocks the host
   result(plan, outcome)           the published sync_prerequisites_result
-Standard library only (no Ansible import), so pytest reaches every rule directly.
+No Ansible import, so pytest reaches every rule directly. The supported OS builds and the .NET minimum come
+from the lifecycle policy (policy/lifecycle.yml, as the assessment reads them), never from here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 from . import _evidence as ev
 from ._classify import DOTNET_RELEASES
+from ._decide import load_policy
 from ._version import parse_version
 
 GIB = 1024 ** 3  # "GB" as Windows counts disk sizes
 MIN_POWERSHELL = "5.1"
-DOTNET_472 = 461808  # .NET Framework 4.7.2's Release value (the lowest; 461814 on most OS builds)
-# Windows Server builds Entra Connect Sync 2.x supports (docs/product-facts.md §3): 2016, 2019, 2022
-SUPPORTED_BUILDS = {14393: "Windows Server 2016", 17763: "Windows Server 2019", 20348: "Windows Server 2022"}
-EXTENDED_SUPPORT_ONLY = {14393}
+EXTENDED_SUPPORT_ONLY = {14393}  # Windows Server 2016: supported only with extended (paid) support
 # editions: Standard or higher; Essentials (EditionID ServerSolution) only from 2019
 STANDARD_OR_HIGHER = re.compile(r"^Server(Standard|Datacenter|Azure)", re.I)
 ESSENTIALS = re.compile(r"^ServerSolution", re.I)
@@ -47,6 +47,17 @@ REGISTRY_GROUPS = {
 }
 FIXABLE = {"tls12": "sync_prerequisites_fix_tls12", "pending_reboot": "sync_prerequisites_allow_reboot"}
 CHECK_KEYS = ("name", "ok", "found", "required", "fix")  # what a published check holds
+
+
+@functools.cache
+def _policy():
+    """The lifecycle policy the assessment decides by: supported OS builds, the .NET minimum."""
+    return load_policy()
+
+
+def _supported_text(policy) -> str:
+    names = [str(policy.supported_builds[b]).removeprefix("Windows Server ") for b in sorted(policy.supported_builds)]
+    return "Windows Server " + (", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0])
 
 
 def registry_reads(groups) -> list[dict]:
@@ -166,10 +177,13 @@ def _operating_system(reg: dict, domain: dict) -> list[dict]:
     _, install_type, _ = reg.get("installation_type", (False, None, None))
     build = int(build_text) if str(build_text or "").isdigit() else None
     name = f"{product or 'unknown'} (build {build if build is not None else 'unknown'})"
-    version_fix = ("use a Windows Server 2022 server: Windows Server 2025 is not supported" if (build or 0) > 20348
-                   else "use a Windows Server 2016, 2019 or 2022 server (2022 recommended)")
-    checks = [{**_check("os_version", build in SUPPORTED_BUILDS, name, "Windows Server 2016, 2019 or 2022",
-                        version_fix), "build": build}]
+    policy = _policy()
+    supported = _supported_text(policy)
+    newest = policy.supported_builds[max(policy.supported_builds)]
+    version_fix = (f"use a {newest} server: {policy.unsupported_builds[build]} is not supported"
+                   if build in policy.unsupported_builds else f"use a {supported} server ({newest} recommended)")
+    checks = [{**_check("os_version", build in policy.supported_builds, name, supported, version_fix),
+               "build": build}]
     edition_ok = bool(edition) and (bool(STANDARD_OR_HIGHER.match(edition))
                                     or (bool(ESSENTIALS.match(edition)) and (build or 0) >= 17763))
     checks.append(_check("os_edition", edition_ok, edition or "unknown",
@@ -195,9 +209,10 @@ def _dotnet(reg: dict) -> dict:
         known = [r for r in DOTNET_RELEASES if r <= release]
         version = DOTNET_RELEASES[max(known)] if known else "4.5 or earlier"
         found = f".NET Framework {version} (Release {release})"
-    return _check("dotnet", release is not None and release >= DOTNET_472, found,
-                  f".NET Framework 4.7.2 or later (Release {DOTNET_472}+)",
-                  "install .NET Framework 4.8 (or at least 4.7.2), then restart")
+    policy = _policy()
+    return _check("dotnet", release is not None and release >= policy.dotnet_min_release, found,
+                  f".NET Framework {policy.dotnet_min_version} or later (Release {policy.dotnet_min_release}+)",
+                  f"install .NET Framework 4.8 (or at least {policy.dotnet_min_version}), then restart")
 
 
 def tls12_missing(reg: dict) -> list[dict]:
