@@ -245,22 +245,33 @@ class _Backup:
         return lines
 
     def _fetch(self, local: Path, files: list[dict], manifest: dict) -> None:
-        """Read every staged file in chunks; each file is verified against the server's SHA-256."""
+        """Read every staged file in chunks (small files share a chunk); each file is verified against the server's
+        SHA-256. A file is open on the controller only while its bytes arrive."""
         chunk = self.args["chunk_bytes"]
-        segments = [(f["name"], offset, min(chunk, f["size"] - offset))
-                    for f in files for offset in range(0, f["size"], chunk)]
-        sinks = {f["name"]: store.FileSink(local, f["name"]) for f in files}
-        batch: list[tuple[str, int, int]] = []
-        for segment in segments + [None]:
-            if segment is not None and (not batch or sum(s[2] for s in batch) + segment[2] <= chunk):
-                batch.append(segment)
-                continue
-            self._read_batch(batch, sinks)
-            batch = [segment] if segment is not None else []
+        open_sinks: dict[str, store.FileSink] = {}
+        done: dict[str, tuple[str, int]] = {}  # name -> (SHA-256, bytes) of the file as written
+        batch: list[tuple[str, int, int, bool]] = []  # (name, offset, length, the file's last range)
+        batched = 0
+        try:
+            for f in files:
+                if f["size"] == 0:
+                    done[f["name"]] = (store.FileSink(local, f["name"]).close(), 0)
+                for offset in range(0, f["size"], chunk):
+                    length = min(chunk, f["size"] - offset)
+                    if batch and batched + length > chunk:
+                        self._read_batch(local, batch, open_sinks, done)
+                        batch, batched = [], 0
+                    batch.append((f["name"], offset, length, offset + length == f["size"]))
+                    batched += length
+            if batch:
+                self._read_batch(local, batch, open_sinks, done)
+        finally:
+            for sink in open_sinks.values():  # a failed read leaves them open
+                sink.close()
         bad = []
         for f in files:
-            digest = sinks[f["name"]].close()
-            verified = digest == f["sha256"] and sinks[f["name"]].size == f["size"]
+            digest, size = done[f["name"]]
+            verified = digest == f["sha256"] and size == f["size"]
             manifest["files"].append({"name": str(store.local_name(f["name"])), "item": f["item"],
                                       "source": f["source"], "size": f["size"], "mtime": f["mtime"],
                                       "sha256_server": f["sha256"], "sha256_controller": digest,
@@ -272,18 +283,19 @@ class _Backup:
                                f"that changed while it was read): {', '.join(bad[:5])}")
         manifest.update(status=store.VERIFIED, cause=None, bytes=sum(f["size"] for f in files))
 
-    def _read_batch(self, batch: list, sinks: dict) -> None:
-        if not batch:
-            return
+    def _read_batch(self, local: Path, batch: list, open_sinks: dict, done: dict) -> None:
         doc = self.action.remote("backup-read", {"folder": self.folder, "segments": [
-            {"name": n, "offset": o, "length": ln} for n, o, ln in batch]})
+            {"name": n, "offset": o, "length": ln} for n, o, ln, _ in batch]})
         if doc.get("error"):
             raise BackupFailed(f"reading the staged backup failed: {doc['error']}")
         answered = doc.get("segments") or []
-        if [(s.get("name"), s.get("offset")) for s in answered] != [(n, o) for n, o, _ in batch]:
+        if [(s.get("name"), s.get("offset")) for s in answered] != [(n, o) for n, o, _, _ in batch]:
             raise BackupFailed("the backup reader answered other ranges than were asked")
-        for (name, _, _), segment in zip(batch, answered, strict=True):
-            sinks[name].write(base64.b64decode(segment.get("data") or ""))
+        for (name, _, _, last), segment in zip(batch, answered, strict=True):
+            sink = open_sinks.get(name) or open_sinks.setdefault(name, store.FileSink(local, name))
+            sink.write(base64.b64decode(segment.get("data") or ""))
+            if last:
+                done[name] = (open_sinks.pop(name).close(), sink.size)
 
     def _remove_staging(self, manifest: dict) -> None:
         try:
