@@ -22,6 +22,7 @@ ARGUMENT_SPEC = {
     "inventory_hosts": {"type": "list", "elements": "str", "required": False},
     "target_assessment": {"type": "dict", "required": False},
     "target_claimed_by": {"type": "list", "elements": "str", "default": []},
+    "source_host": {"type": "str", "required": False},
 }
 
 
@@ -33,7 +34,7 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         options = {key: args[key] for key in ("status", "cause", "forced_path", "accept_in_place_risk",
-                                              "inventory_hosts", "target_assessment", "target_claimed_by")}
+                                              "inventory_hosts", "target_assessment", "target_claimed_by", "source_host")}
         options["target_host"] = (args["target_host"] or "").strip() or None
         try:
             policy = _decide.load_policy(args["policy_file"] or _decide.DEFAULT_POLICY)

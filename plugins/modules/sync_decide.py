@@ -48,6 +48,12 @@ options:
     type: list
     elements: str
     default: []
+  source_host:
+    description:
+      - This host's inventory name. A parallel target that already runs Connect is accepted only when its
+        deployment mark (facts C(deployment.source)) names this host, so that a re-run continues its own
+        deployment; a target marked for another source blocks.
+    type: str
 attributes:
   check_mode: {support: full, description: Changes nothing.}
   diff_mode: {support: none, description: Nothing changes.}

@@ -132,6 +132,23 @@ ansible_facts:
         pending_reboot: {type: bool, description: A reboot is pending.}
         pending_reboot_reasons: {type: list, elements: str, description: Which evidence says so.}
         system_drive: {type: dict, description: "drive, free_bytes, size_bytes of the system drive"}
+        wizard:
+          type: dict
+          description: >-
+            The Connect wizard's files, whatever the engine (a parallel target has them once its installer stopped at
+            Welcome).
+          contains:
+            version: {type: str, description: AzureADConnect.exe's file version; null when absent.}
+            migrate_settings: {type: bool, description: "Tools\\MigrateSettings.ps1 is there (null: not read)."}
+        deployment:
+          type: dict
+          description: >-
+            The toolkit's mark on a parallel target (%ProgramData%\\EntraSyncUpgrade\\deployment.json): which source's
+            deployment it carries. Null when there is none.
+          contains:
+            source: {type: str, description: The source's inventory name.}
+            source_computer: {type: str, description: The source's computer name.}
+            started: {type: str, description: When the deployment started (UTC).}
         warnings: {type: list, elements: str, description: Evidence that was missing or contradictory.}
         evidence_errors: {type: list, elements: str, description: Errors the probe reported.}
 """

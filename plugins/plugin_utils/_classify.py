@@ -16,6 +16,7 @@ it cannot prove that no sync tool is installed. Which product is on the server, 
 
 from __future__ import annotations
 
+import json
 import re
 
 from . import _evidence as ev
@@ -198,6 +199,8 @@ def classify(evidence) -> dict:
         "tls12": _tls12(e, warnings),
         **_pending_reboot(e, warnings),
         "system_drive": _system_drive(e, warnings),
+        "wizard": _wizard(e),
+        "deployment": _deployment(e, warnings),
         "warnings": warnings,
         "evidence_errors": e.errors(),
     }
@@ -265,7 +268,15 @@ def _product(e: Evidence, warnings: list[str]) -> dict:
     engine_path = _str(e.value(ev.ADSYNC_PARAMETERS, "Path")) or _str(
         e.value(ev.MSOL_COEXISTENCE_CURRENT, "InstallationPath"))
 
-    if wizard:
+    if wizard and not engine and dirsync:
+        warnings.append("Connect wizard files next to DirSync without an ADSync engine: the Connect installer was "
+                        "started here (e.g. to export DirSync's settings); DirSync is still the sync tool")
+    elif wizard and not engine:
+        # The installer started and stopped before configuring (or the engine was removed): no sync engine runs
+        warnings.append("Connect wizard found but no ADSync engine (service, key or miiserver.exe): the wizard "
+                        "is installed, no sync engine is configured")
+        return _result("none", "none", "none", "none")
+    if wizard and engine:
         version, known = _first(("AzureADConnect.exe", e.file_version(ev.WIZARD_EXE)),
                                 ("Azure AD Connect\\Version", _str(e.value(ev.CONNECT_KEY, "Version"))),
                                 ("uninstall entry", _str((connect_arp or {}).get("displayversion"))),
@@ -273,8 +284,6 @@ def _product(e: Evidence, warnings: list[str]) -> dict:
         _disagree("Connect version", known, warnings)
         if version and engine_version and engine_version != version:
             warnings.append(f"Connect wizard {version} and sync engine {engine_version} differ (unfinished upgrade?)")
-        if not engine:
-            warnings.append("Connect wizard found but no ADSync engine (service, key or miiserver.exe)")
         if dirsync:
             warnings.append("DirSync evidence also present: an interrupted DirSync upgrade or leftovers")
         if not version:
@@ -329,6 +338,30 @@ def _mim(e: Evidence, mim_arp, connector_arp, warnings: list[str]) -> dict:
     warnings.append("FIM/MIM synchronization service without an Azure AD connector in use: nothing syncs to Entra "
                     "through it" if not installed else "Azure AD connector for FIM installed but no Extensible2 agent")
     return _result("none", name, version, path)
+
+
+def _wizard(e: Evidence) -> dict:
+    """The Connect wizard's files, whatever the engine: the version of AzureADConnect.exe and whether
+    Tools\\MigrateSettings.ps1 is there (a parallel target gets them when its installer stops at Welcome)."""
+    return {"version": _version(e.file_version(ev.WIZARD_EXE)),
+            "migrate_settings": None if e.entry("files", ev.WIZARD_MIGRATE_SETTINGS) is None
+            else e.file(ev.WIZARD_MIGRATE_SETTINGS) is not None}
+
+
+def _deployment(e: Evidence, warnings: list[str]) -> dict | None:
+    """The toolkit's mark on a parallel target ({source, source_computer, started}); None without one."""
+    text = e.text(ev.DEPLOYMENT_MARKER)
+    if text is None:
+        return None
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        doc = None
+    if not isinstance(doc, dict) or not isinstance(doc.get("source"), str):
+        warnings.append(f"{ev.DEPLOYMENT_MARKER} is not the toolkit's deployment mark: ignored")
+        return None
+    return {"source": doc["source"], "source_computer": _str(doc.get("source_computer")),
+            "started": _str(doc.get("started"))}
 
 
 def _result(tool: str, product, version, install_path) -> dict:

@@ -47,6 +47,7 @@ OPTIONS = {  # option -> (description of what it takes, check)
         isinstance(v, dict) and v.get("status") in STATUSES and isinstance(v.get("facts") or {}, dict))),
     "target_claimed_by": ("a list of host names", lambda v: isinstance(v, list | tuple) and all(
         isinstance(h, str) for h in v)),
+    "source_host": ("None or this host's inventory name", lambda v: v is None or isinstance(v, str)),
 }
 URGENCY = ("ok", "due", "degraded", "stopped")  # rising; "unknown" when there is no evidence to judge
 ENTRA_CONNECTOR_ID = "b891884f-051e-4a83-95af-2544101c9083"
@@ -403,9 +404,18 @@ def _target_ready(c):
     f = _map(assessment.get("facts"))
     os_, tool = _map(f.get("os")), str(f.get("tool") or "unknown")
     build, caption = _int(os_.get("build")), str(os_.get("caption") or "unknown")
-    if tool in TOOLS:
+    mark = _map(f.get("deployment"))
+    ours = bool(mark) and c.options.get("source_host") is not None and mark.get("source") == c.options["source_host"]
+    if tool in TOOLS and ours and tool == "connect":
+        # the run installed it: a re-run continues the deployment instead of refusing its own work
+        c.add("reasons", f"the parallel target {target} already carries this server's parallel deployment "
+              f"(Connect {f.get('version')}, started {mark.get('started') or 'earlier'}): the run continues it")
+    elif tool in TOOLS:
         c.add("blockers", f"the parallel target {target} already runs {tool} {f.get('version')}: it must be a clean "
               "server without a sync engine (two engines for one tenant overwrite each other)")
+    elif mark and not ours:
+        c.add("blockers", f"the parallel target {target} is marked as the new server of {mark.get('source')}: give "
+              "each source its own new server")
     elif tool != "none":
         c.add("blockers", f"the parallel target {target}: its assessment cannot confirm that no sync engine runs "
               "there (see its facts' warnings)")

@@ -77,6 +77,7 @@ PARAMETER_VALUES = ("Server", "SQLInstance", "DBName", "Path")
 # files (paths use %VAR% so a non-C: system drive still works)
 PF = "%ProgramFiles%\\"
 WIZARD_EXE = PF + "Microsoft Azure Active Directory Connect\\AzureADConnect.exe"
+WIZARD_MIGRATE_SETTINGS = PF + "Microsoft Azure Active Directory Connect\\Tools\\MigrateSettings.ps1"
 ADSYNC_DIR = PF + "Microsoft Azure AD Sync"
 ADSYNC_ENGINE_EXE = ADSYNC_DIR + "\\Bin\\miiserver.exe"
 ADSYNC_MODULE = ADSYNC_DIR + "\\Bin\\ADSync\\ADSync.psd1"
@@ -90,10 +91,12 @@ MIM_DIR = PF + "Microsoft Forefront Identity Manager\\2010\\Synchronization Serv
 MIM_ENGINE_EXE = MIM_DIR + "\\Bin\\miiserver.exe"
 MIM_AZURE_CONNECTOR_DLL = MIM_DIR + "\\Extensions\\Microsoft.Azure.ActiveDirectory.Connector.dll"
 AADSYNC_TASK_FILE = "%SystemRoot%\\System32\\Tasks\\Azure AD Sync Scheduler"
+# the toolkit's own mark on a parallel target: which source's deployment it carries (roles/sync_deploy_parallel)
+DEPLOYMENT_MARKER = "%ProgramData%\\EntraSyncUpgrade\\deployment.json"
 
-FILES = (WIZARD_EXE, ADSYNC_ENGINE_EXE, ADSYNC_MODULE, PERSISTED_STATE, *DIRSYNC_SHELLS, DIRSYNC_SCHEDULER_EXE,
+FILES = (WIZARD_EXE, WIZARD_MIGRATE_SETTINGS, ADSYNC_ENGINE_EXE, ADSYNC_MODULE, PERSISTED_STATE, *DIRSYNC_SHELLS, DIRSYNC_SCHEDULER_EXE,
          DIRSYNC_ENGINE_EXE, MIM_ENGINE_EXE, MIM_AZURE_CONNECTOR_DLL)
-TEXT_FILES = (DIRSYNC_SCHEDULER_CONFIG, AADSYNC_TASK_FILE)
+TEXT_FILES = (DIRSYNC_SCHEDULER_CONFIG, AADSYNC_TASK_FILE, DEPLOYMENT_MARKER)
 TEXT_MAX_BYTES = 65536
 
 SYNC_SERVICES = ("ADSync", "FIMSynchronizationService", "MSOnline", "AzureADConnectHealthSyncInsights",

@@ -288,8 +288,34 @@ def test_wizard_only_from_the_uninstall_entry():
     doc["registry_children"][ev.UNINSTALL] = _arp(X={"DisplayName": "Microsoft Entra Connect Sync",
                                                      "DisplayVersion": "2.5.79.0"})
     f = classify(doc)
-    assert (f["tool"], f["version"]) == ("connect", "2.5.79.0")
+    # an installer started and stopped at Welcome leaves the wizard: no sync engine runs there
+    assert (f["tool"], f["version"]) == ("none", "none")
     assert any("no ADSync engine" in w for w in f["warnings"])
+
+
+def test_wizard_files_next_to_dirsync_leave_dirsync_the_tool():
+    doc = bare(registry_children={ev.UNINSTALL: _arp(**{"Windows Azure Active Directory Sync tool": {
+        "DisplayName": "Windows Azure Active Directory Sync tool", "DisplayVersion": "1.0.7020.0"}})})
+    doc["files"][ev.WIZARD_EXE] = {"exists": True, "type": "file", "size": 1, "version": "2.5.190.0"}
+    doc["files"][ev.WIZARD_MIGRATE_SETTINGS] = {"exists": True, "type": "file", "size": 1, "version": None}
+    f = classify(doc)
+    assert f["tool"] == "dirsync"
+    assert f["wizard"] == {"version": "2.5.190.0", "migrate_settings": True}
+    assert any("started here" in w for w in f["warnings"])
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (None, None),
+    ('{"source": "dirsync-2008r2", "source_computer": "DIRSYNC01", "started": "2026-12-03T10:00:00Z"}',
+     {"source": "dirsync-2008r2", "source_computer": "DIRSYNC01", "started": "2026-12-03T10:00:00Z"}),
+    ("not json", None), ('{"source": 3}', None)])
+def test_deployment_mark(text, expected):
+    doc = bare()
+    if text is not None:
+        doc["text_files"][ev.DEPLOYMENT_MARKER] = {"exists": True, "text": text}
+    f = classify(doc)
+    assert f["deployment"] == expected
+    assert any("deployment mark" in w for w in f["warnings"]) == (text is not None and expected is None)
 
 
 @pytest.mark.parametrize(("version", "tool"), [("1.0.494.0501", "aadsync"), ("1.0.419.911", "aadsync"),

@@ -572,3 +572,31 @@ def test_unknowns_about_the_target_are_warnings():
 def test_ws2025_says_whether_its_update_is_installed(ubr, bucket, words):
     d = run(facts(version="2.5.190.0", os="2025", **{}) | {"os": {**OS["2025"], "ubr": ubr, "server_core": False}})
     assert any(item["rule"] == "R-WS2025" and words in item["text"] for item in d[bucket])
+
+
+# ------------------------------------------------------------------------- a target that carries a deployment
+MARK = {"source": "dirsync-2008r2", "source_computer": "DIRSYNC01", "started": "2026-12-03T10:00:00Z"}
+DEPLOYED = {**READY_TARGET, "facts": {**READY_TARGET["facts"], "tool": "connect", "version": "2.5.190.0",
+                                      "deployment": MARK}}
+
+
+def test_a_target_running_this_sources_deployment_lets_the_run_continue():
+    d = run(SOURCE, {"target_assessment": DEPLOYED, "source_host": "dirsync-2008r2"})
+    assert d["path"] == "parallel"
+    assert any(r["rule"] == "R-PARALLEL-TARGET-READY" and "already carries this server's parallel deployment"
+               in r["text"] for r in d["reasons"])
+
+
+@pytest.mark.parametrize("source_host", ["aadsync-2012r2", None])
+def test_a_target_marked_for_another_source_or_unknown_source_blocks(source_host):
+    d = run(SOURCE, {"target_assessment": DEPLOYED, "source_host": source_host})
+    assert d["path"] == "blocked"
+    (blocker,) = [b for b in d["blockers"] if b["rule"] == "R-PARALLEL-TARGET-READY"]
+    assert "already runs connect" in blocker["text"]
+
+
+def test_a_clean_target_marked_for_another_source_blocks():
+    clean = {**READY_TARGET, "facts": {**READY_TARGET["facts"], "deployment": MARK}}
+    d = run(SOURCE, {"target_assessment": clean, "source_host": "aadsync-2012r2"})
+    (blocker,) = [b for b in d["blockers"] if b["rule"] == "R-PARALLEL-TARGET-READY"]
+    assert "marked as the new server of dirsync-2008r2" in blocker["text"]
