@@ -24,14 +24,18 @@ EXAMPLES = r"""
 RETURN = r"""
 _value:
   description: >-
-    C(source) (the server an install host serves, else null), C(backup), C(installer), C(prerequisites) (the
-    C(sync_backup_result), C(sync_installer_result), C(sync_prerequisites_result) facts) and C(stopped)
-    (C(sync_upgrade_stopped): step and cause), each null when absent.
+    C(source) (the server an install host serves, else null), C(backup), C(installer), C(prerequisites),
+    C(upgrade), C(deploy), C(verify) (the C(sync_backup_result), C(sync_installer_result),
+    C(sync_prerequisites_result), C(sync_upgrade_result), C(sync_deploy_result), C(sync_verify_result) facts),
+    C(waiting) (C(sync_upgrade_waiting): the handoff a host waits at) and C(stopped) (C(sync_upgrade_stopped): step
+    and cause), each null when absent.
   type: dict
 """
 
 STEP_FACTS = {"backup": "sync_backup_result", "installer": "sync_installer_result",
-              "prerequisites": "sync_prerequisites_result", "stopped": "sync_upgrade_stopped"}
+              "prerequisites": "sync_prerequisites_result", "upgrade": "sync_upgrade_result",
+              "deploy": "sync_deploy_result", "verify": "sync_verify_result", "waiting": "sync_upgrade_waiting",
+              "stopped": "sync_upgrade_stopped"}
 
 
 def upgrade_steps(host_vars) -> dict:

@@ -132,6 +132,9 @@ ansible_facts:
         pending_reboot: {type: bool, description: A reboot is pending.}
         pending_reboot_reasons: {type: list, elements: str, description: Which evidence says so.}
         system_drive: {type: dict, description: "drive, free_bytes, size_bytes of the system drive"}
+        computer_name:
+          type: str
+          description: The server's computer name as it reports it (%COMPUTERNAME%); C(unknown) when not read.
         wizard:
           type: dict
           description: >-

@@ -183,6 +183,7 @@ def classify(evidence) -> dict:
     product = _product(e, warnings)
     tool = product["tool"]
     facts = {
+        "computer_name": _str(e.section("host").get("computer_name")) or UNKNOWN,
         "tool": tool,
         "product": product["product"],
         "version": product["version"],

@@ -243,6 +243,58 @@ def _prepare(entry: dict, steps: Mapping) -> dict | None:
             "stopped": stopped_at, "missing": missing, "steps": {name: _step(own.get(name)) for name in STEPS}}
 
 
+UPGRADE_STATES = ("done", "waiting", "planned", "stopped", "not_started")
+
+
+def _work(result) -> list[dict]:
+    return [{"name": _str(_map(s).get("name"), UNKNOWN), "status": _str(_map(s).get("status"), UNKNOWN),
+             "evidence": _str(_map(s).get("evidence")), "plan": [str(x) for x in _list(_map(s).get("plan"))]}
+            for s in _list(_map(result).get("steps"))]
+
+
+def _upgrade(entry: dict, steps: Mapping) -> dict | None:
+    """The upgrade itself for this host: what was done (with its evidence), where it waits, the verification.
+
+    An in-place server and a parallel target report their own work; a parallel source reports its target's."""
+    prepare = entry.get("prepare")
+    if not prepare or prepare["role"] not in ("in_place", "parallel", "target"):
+        return None
+    worker = prepare["target"] if prepare["role"] == "parallel" else entry["host"]
+    own = _map(steps.get(worker)) if worker else {}
+    result = _map(own.get("upgrade") or own.get("deploy"))
+    verify = _map(own.get("verify"))
+    waiting = _map(own.get("waiting"))
+    stopped = _map(own.get("stopped"))
+    if stopped and _str(stopped.get("step")) in ("upgrade", "deploy", "verify"):
+        state = "stopped"
+    elif waiting:
+        state = "waiting"
+    elif _str(verify.get("status")) == "passed":
+        state = "done"
+    elif _str(verify.get("status")) == "planned" or _str(result.get("status")) == "planned":
+        state = "planned"
+    else:
+        state = "not_started"
+    diff = _map(verify.get("diff"))
+    return {
+        "on": worker, "state": state, "method": _str(result.get("method")), "why": _str(result.get("why")),
+        "status": _str(result.get("status")), "cause": _str(result.get("cause")), "steps": _work(result),
+        "auto_upgrade": _map(result.get("auto_upgrade")) or None,
+        "waiting": {"step": _str(waiting.get("step")), "title": _str(waiting.get("title")),
+                    "since": _str(waiting.get("since")), "note_path": _str(waiting.get("note_path")),
+                    "instructions": [str(x) for x in _list(waiting.get("instructions"))]} if waiting else None,
+        "stopped": {"step": _str(stopped.get("step")), "cause": _str(stopped.get("cause"))}
+        if state == "stopped" else None,
+        "verify": {"status": _str(verify.get("status")), "cause": _str(verify.get("cause")),
+                   "checks": [{"name": _str(_map(c).get("name")), "ok": _bool(_map(c).get("ok")),
+                               "detail": _str(_map(c).get("detail"))} for c in _list(verify.get("checks"))],
+                   "differences": [{k: _str(_map(r).get(k)) for k in ("area", "name", "property", "source", "target")}
+                                   | {"accepted": bool(_map(r).get("accepted"))} for r in _list(diff.get("rows"))],
+                   "not_compared": [{"area": _str(_map(n).get("area")), "why": _str(_map(n).get("why"))}
+                                    for n in _list(diff.get("not_compared"))]} if verify else None,
+    }
+
+
 def _sort_key(entry: dict):
     return (URGENCY_RANK.get(entry["urgency"], URGENCY_RANK[UNKNOWN]), entry["host"].lower(), entry["host"])
 
@@ -253,13 +305,17 @@ def build_report(results: Mapping, generated_at, run_date, inventory_total=None,
     Hosts are sorted by urgency (stopped, degraded, unknown, due, ok), then by name. ``run_date`` (YYYY-MM-DD)
     only feeds ``days_left``; ``inventory_total`` (how many hosts the inventory has) tells a limited run apart.
     ``steps`` ({host: the upgrade_steps filter's result}) adds, per host, what the upgrade run prepared
-    (``prepare``: role, state ready|planned|missing|stopped, what is missing, each step's result).
+    (``prepare``: role, state ready|planned|missing|stopped, what is missing, each step's result) and the upgrade
+    itself (``upgrade``: state done|waiting|planned|stopped|not_started, the steps done with their evidence, the
+    handoff it waits at with its instructions, the verification's checks and configuration differences).
     """
     day = _date(run_date)
     entries = sorted((_host_entry(str(host), result, day) for host, result in _map(results).items()), key=_sort_key)
     step_map = _map(steps)
     for entry in entries:
         entry["prepare"] = _prepare(entry, step_map) if steps is not None else None
+        entry["upgrade"] = _upgrade(entry, step_map) if steps is not None else None
+    upgraded = [entry["upgrade"] for entry in entries if entry["upgrade"]]
     prepared = [entry["prepare"] for entry in entries if entry["prepare"]]
 
     by_status = {status: 0 for status in STATUSES}
@@ -296,6 +352,10 @@ def build_report(results: Mapping, generated_at, run_date, inventory_total=None,
                 for state in ("ready", "planned", "missing", "stopped")},
             "stopped_hosts": [{"host": e["host"], **e["prepare"]["stopped"]} for e in entries
                               if e["prepare"] and e["prepare"]["stopped"]],
+            "upgrade": None if steps is None else {
+                state: sum(1 for u in upgraded if u["state"] == state) for state in UPGRADE_STATES},
+            "waiting_hosts": [{"host": e["host"], "on": e["upgrade"]["on"], **e["upgrade"]["waiting"]} for e in entries
+                              if e["upgrade"] and e["upgrade"]["waiting"]],
         },
         "hosts": entries,
     }

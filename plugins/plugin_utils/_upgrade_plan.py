@@ -151,6 +151,21 @@ def _upgrade(ctx) -> dict:
             "expect": _version_checks(ctx)}
 
 
+def _auto_upgrade(ctx) -> dict:
+    return {
+        "title": f"Wait for Microsoft's automatic upgrade to {ctx['version']} or later",
+        "instructions": [
+            f"Nothing to run on {ctx['computer']}: the run enabled automatic upgrade, and Microsoft's service "
+            "upgrades the server when it offers a build (only some builds are offered, after a random delay).",
+            "Keep the Synchronization Service Manager closed: automatic upgrade pauses while it is open.",
+            "Events of the upgrade are in the Application log, source \"Microsoft Entra Connect Upgrade\" (older "
+            "builds: an Azure AD name), IDs 300-399.",
+        ],
+        "parameters": {"Version": ctx["version"]},
+        "expect": _version_checks(ctx),
+    }
+
+
 def _wizard_files(ctx) -> dict:
     return {
         "title": "Start the Entra Connect installer and stop at Welcome (MigrateSettings.ps1 comes with it)",
@@ -260,6 +275,6 @@ def _install_manual(ctx) -> dict:
     }
 
 
-_STEPS = {"upgrade": _upgrade, "wizard_files": _wizard_files, "dirsync_export": _dirsync_export,
+_STEPS = {"upgrade": _upgrade, "auto_upgrade": _auto_upgrade, "wizard_files": _wizard_files, "dirsync_export": _dirsync_export,
           "install_import": _install_import, "install_migrate": _install_migrate, "install_manual": _install_manual}
 STEPS = tuple(_STEPS)

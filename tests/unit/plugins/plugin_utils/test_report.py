@@ -493,3 +493,64 @@ def test_both_pages_show_the_prepare_table_and_the_stopped_servers(autoescape):
     text = _render("report.md.j2", report, autoescape)
     assert "## Prepared for the upgrade" in text and "| target-new | target of dirsync-old | **missing** |" in text
     assert "**Backup: done** (/b/1)" in text
+
+
+# --- the upgrade itself: steps done with evidence, the handoff a host waits at, the verification ------------------
+
+def _upgrade_steps():
+    steps = copy.deepcopy(STEPS)
+    ok = {"status": "unchanged", "checks": []}
+    steps["target-new"]["prerequisites"] = ok
+    steps["connect-inplace"].update(backup=DONE, stopped=None, prerequisites=ok,
+                                    installer={"status": "done", "version": "2.5.190.0", "path": "C:\\i.msi"})
+    steps["connect-inplace"]["upgrade"] = {
+        "status": "done", "method": "handoff", "steps": [
+            {"name": "scheduler suspended", "status": "done", "evidence": "SyncCycleEnabled True -> False"},
+            {"name": "upgrade (operator handoff)", "status": "done", "evidence": "version 2.5.190.0 after 12 s"}]}
+    steps["connect-inplace"]["verify"] = {"status": "passed", "checks": [{"name": "version", "ok": True,
+                                                                          "detail": "runs 2.5.190.0"}],
+                                          "diff": {"clean": True, "rows": [], "not_compared": []}}
+    steps["target-new"]["deploy"] = {"status": "running", "method": "dirsync_export", "why": "DirSync: export",
+                                     "steps": [{"name": "settings exported", "status": "done", "evidence": "1 file"}]}
+    steps["target-new"]["waiting"] = {"step": "install_migrate", "title": "Install <b>Connect</b>",
+                                      "since": "2026-12-03T10:00:00Z", "note_path": "C:\\Users\\Public\\Desktop\\x.txt",
+                                      "instructions": ["Run the installer", "Choose /migrate"]}
+    return steps
+
+
+def test_the_report_shows_steps_done_the_step_a_host_waits_at_and_the_verification():
+    report = build_report(_prep_results(), GENERATED_AT, RUN_DATE, steps=_upgrade_steps())
+    by = {h["host"]: h["upgrade"] for h in report["hosts"]}
+    assert by["connect-current"] is None
+    assert by["connect-inplace"]["state"] == "done" and by["connect-inplace"]["on"] == "connect-inplace"
+    assert by["connect-inplace"]["steps"][1]["evidence"] == "version 2.5.190.0 after 12 s"
+    # a parallel source shows its new server's progress, and so does the new server itself
+    assert by["dirsync-old"]["on"] == "target-new" and by["dirsync-old"]["state"] == "waiting"
+    assert by["target-new"]["waiting"]["instructions"] == ["Run the installer", "Choose /migrate"]
+    assert report["summary"]["upgrade"] == {"done": 1, "waiting": 2, "planned": 0, "stopped": 0, "not_started": 0}
+    assert [w["host"] for w in report["summary"]["waiting_hosts"]] == ["dirsync-old", "target-new"]
+
+
+def test_a_failed_verification_is_a_stop_with_its_differences():
+    steps = _upgrade_steps()
+    steps["connect-inplace"]["verify"] = {"status": "failed", "cause": "verification failed: configuration",
+                                          "checks": [{"name": "configuration", "ok": False, "detail": "1 difference"}],
+                                          "diff": {"clean": False, "rows": [{"area": "rule", "name": "In from AD",
+                                                   "property": "precedence", "source": "100", "target": "101"}]}}
+    steps["connect-inplace"]["stopped"] = {"step": "verify", "cause": "verification failed: configuration"}
+    report = build_report(_prep_results(), GENERATED_AT, RUN_DATE, steps=steps)
+    upgrade = next(h for h in report["hosts"] if h["host"] == "connect-inplace")["upgrade"]
+    assert upgrade["state"] == "stopped" and upgrade["stopped"]["step"] == "verify"
+    assert upgrade["verify"]["differences"] == [{"area": "rule", "name": "In from AD", "property": "precedence",
+                                                 "source": "100", "target": "101", "accepted": False}]
+
+
+@pytest.mark.parametrize("autoescape", [False, True], ids=["as-ansible", "autoescape"])
+def test_both_pages_show_the_upgrade_and_the_operator_instructions(autoescape):
+    report = build_report(_prep_results(), GENERATED_AT, RUN_DATE, steps=_upgrade_steps())
+    page = _render("report.html.j2", report, autoescape)
+    assert 'id="upgrade"' in page and 'id="waiting"' in page and "<b>Connect</b>" not in page
+    assert "<li>Choose /migrate</li>" in page and "version 2.5.190.0 after 12 s" in page
+    text = _render("report.md.j2", report, autoescape)
+    assert "## The upgrade" in text and "Waits for the operator at **install_migrate**" in text
+    assert "2. Choose /migrate" in text and "- pass version: runs 2.5.190.0" in text
