@@ -88,3 +88,15 @@ def test_dirsync_export_uses_forceexport_only_below_the_threshold(count, words):
 def test_an_unknown_step_is_refused():
     with pytest.raises(ValueError, match="unknown handoff step"):
         plan.handoff_step("cutover_now", CTX)
+
+
+def test_the_runbook_shows_every_step_as_the_run_prints_it():
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[4]
+    spec = importlib.util.spec_from_file_location("runbook_steps", root / "scripts" / "runbook_steps.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.section() in (root / "docs" / "runbook.md").read_text(encoding="utf-8"), (
+        "docs/runbook.md is out of date: run .venv/bin/python scripts/runbook_steps.py --write")
