@@ -26,10 +26,11 @@ from __future__ import annotations
 import contextlib
 import copy
 import ntpath
+import time
 import uuid
 from pathlib import Path
 
-from . import labmsi, modeled, profile
+from . import labmsi, modeled, profile, syncconfig
 from .products import UNINSTALL
 
 PROFILES = Path(__file__).resolve().parents[1] / "profiles"
@@ -169,6 +170,7 @@ class Wizard:
                 self._dirsync_to_connect(version)
             else:
                 self._upgrade_engine(version, product)
+            self._write_policy()
         return {"changed": True, "version": version, "from": installed,
                 "message": f"upgraded {product} {installed} to Microsoft Entra Connect Sync {version}"}
 
@@ -190,11 +192,11 @@ class Wizard:
             self.twin.state["sync"].update(self._default_configuration())
             self.twin.state["sync"]["auto_upgrade"] = "Disabled"  # a custom install is not eligible (AU)
             if settings_files is not None and method != "manual":
-                from . import syncconfig  # the settings model (part C)
                 syncconfig.apply_settings(self.twin, settings_files, method)  # ValueError: the wizard's message
             elif method == "manual" and configuration is not None:
                 self._configure_by_hand(configuration)
             self._staging(staging)
+            self._write_policy()
         how = ("nothing imported" if settings_files is None and configuration is None
                else "configured by hand" if method == "manual" else f"settings imported ({method})")
         return {"changed": True, "version": version,
@@ -218,7 +220,6 @@ class Wizard:
         # UNCONFIRMED: whether a Connect 2.x package starts on Windows Server 2008 R2 / 2012 R2 at all (no OS
         # check here: the documented export path assumes it does)
         how = "/ForceExport" if self.objects() < DIRSYNC_THRESHOLD else "Export settings"
-        from . import syncconfig  # the settings model (part C)
         files = syncconfig.settings_files(self.twin, "dirsync_export")
         with all_or_nothing(self.twin):
             self._unpack_wizard(version)
@@ -360,7 +361,7 @@ class Wizard:
 
     def _default_configuration(self, ad_identifier: str | None = None) -> dict:
         """The connectors a new install creates: the AD forest's and the tenant's, with the standard rules."""
-        tenant = self._tenant()
+        tenant = syncconfig.tenant_of(self.twin)  # the settings model's reading
         forest = str(self.twin.state.get("domain") or "WORKGROUP")  # UNCONFIRMED: the forest root is the domain
         ad_id = ad_identifier or _uuid5(f"{self.twin.state.get('hostname')}/connector/{forest}")
         return {"tenant": tenant, "connectors": [
@@ -368,21 +369,33 @@ class Wizard:
             {"name": f"{tenant} - AAD", "type": "Extensible2", "identifier": ENTRA_CONNECTOR_ID}],
             "server_configuration": {"standard_rules": 38}}
 
-    def _tenant(self) -> str:
-        """The tenant's initial domain: the engine's own record, else (a lab convention for hosts that carry
-        none, such as DirSync's) the first label of the AD domain + .onmicrosoft.com."""
-        if self.sync.get("tenant"):
-            return str(self.sync["tenant"])
-        labels = str(self.twin.state.get("domain") or "contoso.com").split(".")
-        return f"{labels[-3] if len(labels) >= 3 else labels[0]}.onmicrosoft.com"
-
     def _configure_by_hand(self, configuration: dict) -> None:
-        """What an operator sets up by hand from the source's configuration (syncconfig.configuration)."""
-        from . import syncconfig  # the settings model (part C)
-        apply = getattr(syncconfig, "apply_configuration", None)
-        if apply is None:
-            raise WizardError("lab: not simulated: configuring by hand without syncconfig.apply_configuration")
-        apply(self.twin, configuration)
+        """What an operator sets up by hand from the source's configuration (syncconfig.configuration): the AD
+        connectors and the one Entra connector a Connect server has, the custom rules, with new identifiers as
+        a new engine gives them (the same carrying-over as the wizard's import)."""
+        connectors = configuration.get("connectors") or []
+        entra = [c for c in connectors if c.get("type") != "AD"][:1]  # Connect has one Entra connector
+        settings = {**configuration, "engine": "adsync",
+                    "connectors": [c for c in connectors if c.get("type") == "AD"] + entra}
+        config = syncconfig.imported_configuration(self.twin, settings)
+        sync = self.twin.state["sync"]
+        sync["configuration"] = config
+        sync["connectors"] = [{"name": c["name"], "type": c["type"], "identifier": c["identifier"]}
+                              for c in config["connectors"]]
+        sync["tenant"] = config["global"]["tenant"]
+        sync["password_hash_sync"] = config["global"]["password_hash_sync"]
+        sync["server_configuration"] = {
+            "standard_rules": sum(1 for r in config["rules"] if r.get("standard")),
+            "custom_rules": [r["name"] for r in config["rules"] if not r.get("standard")]}
+
+    def _write_policy(self) -> None:
+        r"""Each wizard change writes %ProgramData%\AADConnect\Applied-SynchronizationPolicy-<stamp>.json
+        (how-to-connect-import-export-config.md), from 1.5.42.0 on."""
+        if version_tuple(self.sync.get("version") or "0") < (1, 5, 42):
+            return
+        name = f"Applied-SynchronizationPolicy-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}.json"
+        with self.twin.building(modeled.RUNTIME):
+            self.twin.files.write(f"{syncconfig.AADCONNECT_DATA}\\{name}", syncconfig.policy_json(self.twin))
 
     def _staging(self, on: bool) -> None:
         sync = self.twin.state["sync"]
