@@ -1,4 +1,5 @@
-"""python -m lab up | down | status | snapshot [HOST...] | reset [HOST...] | log HOST | serve"""
+"""python -m lab up | down | status | snapshot [HOST...] | reset [HOST...] | log HOST | operator HOST [STEP] |
+autopilot on|off | serve"""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import subprocess
 import sys
 import time
 
-from . import config
+from . import autopilot, config
+from .operator import WRONG, Operator, OperatorError
 from .twin.store import TwinStore
 from .wsman import requestlog
 
@@ -56,6 +58,7 @@ def up(args) -> int:
     run = config.run_dir()
     run.mkdir(parents=True, exist_ok=True)
     (run / "ready").unlink(missing_ok=True)
+    autopilot.write_state(config.autopilot_state(), False)  # a started lab waits for its operator
     logfile = open(run / "lab.log", "ab")
     proc = subprocess.Popen([sys.executable, "-m", "lab", "serve"], cwd=config.REPO, stdout=logfile,
                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
@@ -113,6 +116,8 @@ def status(args) -> int:
         ok = ok and (listening or not pid)
         print(f"{'(download server)':28} {'lab/downloads':26} {'-':>6} {download_port:>6}  {'-':10} "
               f"{'yes' if listening else 'no'}")
+    pilot = autopilot.read_state(config.autopilot_state())
+    print(f"autopilot {'on' if pilot['enabled'] else 'off'} (delay {pilot['delay']:g} s)")
     return 0 if ok else 1
 
 
@@ -158,6 +163,32 @@ def show_log(args) -> int:
     return 0
 
 
+def operate(args) -> int:
+    """Do the step of a host's handoff note (the newest, or the named step), as an operator would."""
+    _selected([args.host])
+    try:
+        result = Operator(_store(), config.operator_log()).perform(args.host, args.step, args.wrong)
+    except OperatorError as exc:
+        print(f"lab operator: {exc}", file=sys.stderr)
+        return 1
+    wrong = f" (--wrong {args.wrong})" if args.wrong else ""
+    print(f"{args.host}: step {result['step']} (issued {result['issued']}){wrong}: {result['message']}"
+          f"{'' if result.get('changed') else '; nothing changed'}")
+    return 0
+
+
+def set_autopilot(args) -> int:
+    state = autopilot.read_state(config.autopilot_state())
+    delay = state["delay"] if args.delay is None else args.delay
+    try:
+        state = autopilot.write_state(config.autopilot_state(), args.mode == "on", delay)
+    except ValueError as exc:
+        print(f"lab autopilot: {exc}", file=sys.stderr)
+        return 2
+    print(f"autopilot {args.mode} (delay {state['delay']:g} s){'' if _pid() else '; the lab is not running'}")
+    return 0
+
+
 def serve(args) -> int:
     from .server import serve as run
 
@@ -178,9 +209,19 @@ def main(argv=None) -> int:
     p = sub.add_parser("reset", help="rebuild twins from their profiles and clear their request logs")
     p.add_argument("hosts", nargs="*")
     p.set_defaults(func=reset)
-    p = sub.add_parser("log", help="print a host's request log")
+    p = sub.add_parser("log", help="print a host's request log (downloads: the download server's; operator: "
+                                   "what the operator and the autopilot did)")
     p.add_argument("host")
     p.set_defaults(func=show_log)
+    p = sub.add_parser("operator", help="do the step of a host's handoff note, as the operator would")
+    p.add_argument("host")
+    p.add_argument("step", nargs="?")
+    p.add_argument("--wrong", choices=WRONG, help="do it the wrong way (or skip it)")
+    p.set_defaults(func=operate)
+    p = sub.add_parser("autopilot", help="let the running lab do every note's step by itself (or stop it)")
+    p.add_argument("mode", choices=("on", "off"))
+    p.add_argument("--delay", type=float, help=f"seconds after a note appears (default {autopilot.DEFAULT_DELAY:g})")
+    p.set_defaults(func=set_autopilot)
     sub.add_parser("serve", help="run the lab in the foreground").set_defaults(func=serve)
     args = parser.parse_args(argv)
     try:

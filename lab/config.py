@@ -94,3 +94,13 @@ def pki_dir() -> Path:
 
 def run_dir() -> Path:
     return HOME / "run"
+
+
+def autopilot_state() -> Path:
+    """Whether the autopilot acts, and after what delay (lab/autopilot.py)."""
+    return run_dir() / "autopilot.json"
+
+
+def operator_log() -> Path:
+    """What the operator and the autopilot did, one JSON line per note (`python -m lab log operator`)."""
+    return log_dir() / "operator.jsonl"

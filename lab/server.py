@@ -9,7 +9,9 @@ import ssl
 import threading
 
 from . import config, modules, pki
+from .autopilot import Autopilot
 from .downloads.server import DownloadServer
+from .operator import Operator
 from .powershell.dispatch import Dispatcher
 from .powershell.scripts import PROJECT_SCRIPTS
 from .twin.store import TwinStore
@@ -76,6 +78,9 @@ def serve() -> None:
         threading.Thread(target=srv.serve_forever, daemon=True, name=f"lab-{srv.server_port}").start()
     log.info("lab serving %d hosts on %d ports", len(hosts), len(servers))
     stop = threading.Event()
+    pilot = Autopilot(Operator(TwinStore(config.state_dir(), config.PROFILES_DIR), config.operator_log()),
+                      [h.name for h in hosts], config.autopilot_state())
+    threading.Thread(target=pilot.run, args=(stop,), daemon=True, name="lab-autopilot").start()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     (config.run_dir() / "ready").write_text(str(os.getpid()))

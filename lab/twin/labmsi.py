@@ -64,6 +64,11 @@ def build(size: int, version: str, variant: str = "signed", product_name: str = 
     return body
 
 
+def sign(data: bytes, subject: str = MICROSOFT) -> bytes:
+    """Any file (a script the product ships, say) with a lab signature block appended, as `build` signs."""
+    return data + _signature(data, subject, "signed")
+
+
 def _signature(signed_part: bytes, subject: str, variant: str) -> bytes:
     block = {"subject": subject, "issuer": MICROSOFT_CA if subject == MICROSOFT else "CN=Contoso Code Signing CA",
              "chain": "untrusted" if variant == "untrusted" else "trusted",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from . import modeled
+from . import modeled, syncconfig
 from .registry import RegistryError, normalize
 from .services import CONFIG_VALUES, SERVICES_KEY
 
@@ -120,6 +120,8 @@ def apply(twin, fragment: dict) -> None:
         spec = spec or {}
         if spec.get("type") == "dir":
             twin.files.mkdir(path)
+        elif spec.get("content_from") == "applied_synchronization_policy":  # what the wizard wrote: the settings
+            twin.files.write(path, syncconfig.policy_json(twin))
         elif "content" in spec:
             twin.files.write(path, str(spec["content"]).encode("utf-8"), version=spec.get("version"))
         else:  # a placeholder of known size: the lab never needs its bytes

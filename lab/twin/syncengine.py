@@ -9,15 +9,13 @@ not simulated.
 
 Get-ADSyncServerConfiguration -Path writes the configuration as files (Connectors\Connector_{id}.xml,
 GlobalSettings\GlobalSettings.xml, SynchronizationRules\SynchronizationRule_{id}.xml); the build has it when its
-state says `server_configuration` (null: this build has no such cmdlet). The files are lab stand-ins with the
-real layout; their XML is not the product's schema.
+state says `server_configuration` (null: this build has no such cmdlet). The files and the configuration they
+hold are the settings model's (lab/twin/syncconfig.py).
 """
 
 from __future__ import annotations
 
-import uuid
-from xml.sax.saxutils import escape, quoteattr
-
+from . import syncconfig
 from .errors import NotSimulated
 
 ASSEMBLY_TOO_NEW = ("This assembly is built by a runtime newer than the currently loaded runtime and cannot be "
@@ -65,22 +63,9 @@ class SyncEngine:
         return config is not None, [config]
 
     def export_configuration(self, user: str | None = None) -> dict[str, bytes]:
-        """What Get-ADSyncServerConfiguration -Path writes: relative path -> bytes."""
+        """What Get-ADSyncServerConfiguration -Path writes: relative path -> bytes (lab/twin/syncconfig.py)."""
         self.invoke("Get-ADSyncServerConfiguration", user)
-        config = self.state["server_configuration"] or {}
-        out = {"GlobalSettings\\GlobalSettings.xml": _xml("global-settings", {
-            "tenant": str(self.state.get("tenant", "")), "staging-mode": str(bool(self.state.get("staging_mode"))),
-            "password-hash-sync": str(bool(self.state.get("password_hash_sync")))})}
-        for connector in self.state.get("connectors") or []:
-            out[f"Connectors\\Connector_{{{connector['identifier']}}}.xml"] = _xml("connector", {
-                "id": str(connector["identifier"]), "name": str(connector["name"]), "type": str(connector["type"])})
-        names = [f"Standard rule {i + 1}" for i in range(int(config.get("standard_rules", 0)))]
-        names += [str(n) for n in config.get("custom_rules") or []]
-        for i, name in enumerate(names):
-            rule_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{self.twin.state['hostname']}/rule/{name}")
-            out[f"SynchronizationRules\\SynchronizationRule_{{{rule_id}}}.xml"] = _xml("synchronization-rule", {
-                "id": str(rule_id), "name": name, "precedence": str(i if name.startswith("Standard") else 50 + i)})
-        return out
+        return syncconfig.export_files(self.twin)
 
     def has_cmdlet(self, name: str) -> bool:
         """Get-Command finds it in the imported module."""
@@ -102,7 +87,3 @@ class SyncEngine:
             raise CmdletError(f"{name}: access denied: {user} is not a member of the ADSyncAdmins group.")
         return self._cmdlet(name)[1]
 
-
-def _xml(element: str, attributes: dict[str, str]) -> bytes:
-    attrs = " ".join(f"{escape(k)}={quoteattr(v)}" for k, v in attributes.items())
-    return f'<?xml version="1.0" encoding="utf-8"?>\r\n<{element} {attrs} />\r\n'.encode()
