@@ -372,6 +372,11 @@ def _parse_connector(root) -> dict:
             "attributes_excluded": [a for a in defaults if a.lower() not in lower]}
 
 
+def _children(root, tag: str) -> list:
+    found = root.find(tag)
+    return list(found) if found is not None else []
+
+
 def _parse_rule(root) -> dict:
     flows = []
     for m in root.iter("mapping"):
@@ -382,10 +387,10 @@ def _parse_rule(root) -> dict:
                       "Constant" if expression is not None else "Direct",
                       "source": source, "target": _text(m, "dest"), "expression": expression})
     join = [[{"source": _text(c, "csAttribute"), "target": _text(c, "ilmAttribute")} for c in group.iter("condition")]
-            for group in root.find("relationshipCriteria") or []]
+            for group in _children(root, "relationshipCriteria")]
     scope = [[{"attribute": _text(s, "csAttribute"), "operator": _text(s, "csOperator"),
                "value": _text(s, "csValue")} for s in group.iter("scope")]
-             for group in root.find("synchronizationCriteria") or []]
+             for group in _children(root, "synchronizationCriteria")]
     return {"name": _text(root, "name"), "identifier": _guid(_text(root, "id")),
             "precedence": int(_text(root, "precedence", "0")), "direction": _text(root, "direction"),
             "connector": _guid(_text(root, "connector")), "source_object_type": _text(root, "sourceObjectType"),
