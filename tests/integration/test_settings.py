@@ -80,3 +80,33 @@ def test_check_mode_changes_nothing_on_the_servers_or_the_controller(lab, tmp_pa
     assert push["status"] == "planned" and push["plan"] == [f"copy {push['files'][0]['name']} to {PUSHED}"]
     assert lab.digest(*HOSTS) == before
     assert sorted(tmp_path.rglob("*")) == controller
+
+
+def test_migrate_settings_runs_the_wizards_script_fetched_from_another_host(lab, tmp_path):
+    # the new server's wizard folder is stood in for by the current Connect host's (the same Tools file)
+    lab.reset("connect1-2016", CONNECT)
+    tools = r"C:\Program Files\Microsoft Azure Active Directory Connect\Tools\MigrateSettings.ps1"
+    settings = "entra.sync_upgrade.sync_settings"
+    fetch = [{"hosts": CONNECT, "gather_facts": False, "tasks": [
+        {"name": "Wizard file", settings: {"operation": "fetch_wizard_file", "path": tools, "dest": str(tmp_path)}}]}]
+    wizard = lab.playbook(fetch).results("Wizard file")[CONNECT]
+    assert wizard["status"] == "changed"
+    [script] = wizard["files"]
+    local = Path(wizard["path"]) / script["name"]
+    migrate = [{"hosts": "connect1-2016", "gather_facts": False, "tasks": [
+        {"name": "Migrate", settings: {"operation": "export", "method": "migrate_settings", "dest": str(tmp_path),
+                                       "script": str(local), "script_sha256": script["sha256"]}}]}]
+    before = lab.digest("connect1-2016")
+    planned = lab.playbook(migrate, check=True).results("Migrate")["connect1-2016"]
+    assert planned["status"] == "planned" and lab.digest("connect1-2016") == before
+    ran = lab.playbook(migrate).results("Migrate")["connect1-2016"]
+    assert ran["status"] == "changed" and ran["signer"]["status"] == "Valid", ran
+    assert "\\Exported-ServerConfiguration-" in ran["located"]
+    model = _config_diff.load(ran["path"])
+    assert model["kind"] == "migrate_settings" and "contoso.onmicrosoft.com - AAD" in model["connectors"]
+    again = lab.playbook(migrate).results("Migrate")["connect1-2016"]
+    assert again["status"] == "unchanged" and again["located"] == ran["located"]  # the folder it wrote is reused
+    bad = [{**migrate[0], "tasks": [{"name": "Migrate", settings: {
+        **migrate[0]["tasks"][0][settings], "refresh": True, "script_sha256": "0" * 64}}]}]
+    refused = lab.playbook(bad).results("Migrate")["connect1-2016"]
+    assert refused["failed"] and "does not have the SHA-256" in refused["msg"]
