@@ -122,6 +122,9 @@ def apply(twin, fragment: dict) -> None:
             twin.files.mkdir(path)
         elif spec.get("content_from") == "applied_synchronization_policy":  # what the wizard wrote: the settings
             twin.files.write(path, syncconfig.policy_json(twin))
+        elif spec.get("content_from") == "migrate_settings_script":  # the build's Tools\MigrateSettings.ps1
+            twin.files.write(path, syncconfig.migrate_settings_script(str((twin.state.get("sync") or {}).get(
+                "version"))))
         elif "content" in spec:
             twin.files.write(path, str(spec["content"]).encode("utf-8"), version=spec.get("version"))
         else:  # a placeholder of known size: the lab never needs its bytes

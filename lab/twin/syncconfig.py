@@ -30,6 +30,7 @@ import time
 import uuid
 import xml.etree.ElementTree as ET
 
+from . import authenticode
 from .errors import NotSimulated
 
 ENTRA_CONNECTOR_ID = "b891884f-051e-4a83-95af-2544101c9083"  # the fixed Entra connector GUID (upgrade docs)
@@ -372,6 +373,11 @@ def _parse_connector(root) -> dict:
             "attributes_excluded": [a for a in defaults if a.lower() not in lower]}
 
 
+def _children(root, tag: str) -> list:
+    found = root.find(tag)
+    return list(found) if found is not None else []
+
+
 def _parse_rule(root) -> dict:
     flows = []
     for m in root.iter("mapping"):
@@ -382,10 +388,10 @@ def _parse_rule(root) -> dict:
                       "Constant" if expression is not None else "Direct",
                       "source": source, "target": _text(m, "dest"), "expression": expression})
     join = [[{"source": _text(c, "csAttribute"), "target": _text(c, "ilmAttribute")} for c in group.iter("condition")]
-            for group in root.find("relationshipCriteria") or []]
+            for group in _children(root, "relationshipCriteria")]
     scope = [[{"attribute": _text(s, "csAttribute"), "operator": _text(s, "csOperator"),
                "value": _text(s, "csValue")} for s in group.iter("scope")]
-             for group in root.find("synchronizationCriteria") or []]
+             for group in _children(root, "synchronizationCriteria")]
     return {"name": _text(root, "name"), "identifier": _guid(_text(root, "id")),
             "precedence": int(_text(root, "precedence", "0")), "direction": _text(root, "direction"),
             "connector": _guid(_text(root, "connector")), "source_object_type": _text(root, "sourceObjectType"),
@@ -564,3 +570,33 @@ def apply_settings(twin, files: dict[str, bytes], method: str) -> None:
     server = sync.get("server_configuration") or {}
     sync["server_configuration"] = {**server, "standard_rules": sum(1 for r in config["rules"] if r.get("standard")),
                                     "custom_rules": [r["name"] for r in config["rules"] if not r.get("standard")]}
+
+
+# --- MigrateSettings.ps1 ----------------------------------------------------------------------------------------
+MIGRATE_SETTINGS_MARKER = "# lab: Microsoft Entra Connect Tools\\MigrateSettings.ps1"
+
+
+def migrate_settings_script(version: str) -> bytes:
+    """The Tools\\MigrateSettings.ps1 a Connect build ships (a lab stand-in text, Microsoft-signed in the lab's
+    Authenticode model): the lab recognizes it by this content, never by its file name."""
+    text = (f"{MIGRATE_SETTINGS_MARKER} {version}\r\n"
+            "# Exports this server's synchronization settings for the Connect wizard's import on a new server:\r\n"
+            "# Get-ADSyncServerConfiguration, PersistedState.xml and MigratedPolicy.json into\r\n"
+            "# %ProgramData%\\AADConnect\\Exported-ServerConfiguration-<id>\\.\r\n")
+    return authenticode.sign(text.encode("ascii"))
+
+
+def is_migrate_settings(data: bytes) -> bool:
+    """The bytes are a (lab) MigrateSettings.ps1 as Microsoft shipped it: its text, signature intact."""
+    status, subject = authenticode.signature(data)
+    return (status == "Valid" and subject == authenticode.MICROSOFT
+            and authenticode.body(data).startswith(MIGRATE_SETTINGS_MARKER.encode()))
+
+
+def run_migrate_settings(twin) -> str:
+    """MigrateSettings.ps1 run on `twin`: its folder written under %ProgramData%\\AADConnect; returns the folder.
+    MigrateSettingsError when the script stops."""
+    files = migrate_settings_files(twin)
+    for relative, data in files.items():
+        twin.files.write(f"{AADCONNECT_DATA}\\{relative}", data)
+    return f"{AADCONNECT_DATA}\\{next(iter(files)).split(chr(92))[0]}"

@@ -15,7 +15,6 @@ task: the role records it and then stops the host with the cause.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -25,6 +24,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _backup_catalog as catalog
 from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _backup_store as store
+from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _chunked_fetch as chunked_fetch
 from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _script
 
 ARGUMENT_SPEC = {
@@ -245,29 +245,13 @@ class _Backup:
         return lines
 
     def _fetch(self, local: Path, files: list[dict], manifest: dict) -> None:
-        """Read every staged file in chunks (small files share a chunk); each file is verified against the server's
-        SHA-256. A file is open on the controller only while its bytes arrive."""
-        chunk = self.args["chunk_bytes"]
-        open_sinks: dict[str, store.FileSink] = {}
-        done: dict[str, tuple[str, int]] = {}  # name -> (SHA-256, bytes) of the file as written
-        batch: list[tuple[str, int, int, bool]] = []  # (name, offset, length, the file's last range)
-        batched = 0
+        """Read every staged file in chunks (plugin_utils/_chunked_fetch.py); each file is verified against the
+        server's SHA-256."""
         try:
-            for f in files:
-                if f["size"] == 0:
-                    done[f["name"]] = (store.FileSink(local, f["name"]).close(), 0)
-                for offset in range(0, f["size"], chunk):
-                    length = min(chunk, f["size"] - offset)
-                    if batch and batched + length > chunk:
-                        self._read_batch(local, batch, open_sinks, done)
-                        batch, batched = [], 0
-                    batch.append((f["name"], offset, length, offset + length == f["size"]))
-                    batched += length
-            if batch:
-                self._read_batch(local, batch, open_sinks, done)
-        finally:
-            for sink in open_sinks.values():  # a failed read leaves them open
-                sink.close()
+            done = chunked_fetch.fetch(self.action.remote, self.folder, local, files, self.args["chunk_bytes"])
+        except chunked_fetch.FetchFailed as exc:
+            raise BackupFailed(str(exc).replace("the staged files", "the staged backup")
+                               .replace("the reader", "the backup reader")) from None
         bad = []
         for f in files:
             digest, size = done[f["name"]]
@@ -282,20 +266,6 @@ class _Backup:
             raise BackupFailed(f"{len(bad)} file(s) differ from what the server hashed (damaged transfer or a file "
                                f"that changed while it was read): {', '.join(bad[:5])}")
         manifest.update(status=store.VERIFIED, cause=None, bytes=sum(f["size"] for f in files))
-
-    def _read_batch(self, local: Path, batch: list, open_sinks: dict, done: dict) -> None:
-        doc = self.action.remote("backup-read", {"folder": self.folder, "segments": [
-            {"name": n, "offset": o, "length": ln} for n, o, ln, _ in batch]})
-        if doc.get("error"):
-            raise BackupFailed(f"reading the staged backup failed: {doc['error']}")
-        answered = doc.get("segments") or []
-        if [(s.get("name"), s.get("offset")) for s in answered] != [(n, o) for n, o, _, _ in batch]:
-            raise BackupFailed("the backup reader answered other ranges than were asked")
-        for (name, _, _, last), segment in zip(batch, answered, strict=True):
-            sink = open_sinks.get(name) or open_sinks.setdefault(name, store.FileSink(local, name))
-            sink.write(base64.b64decode(segment.get("data") or ""))
-            if last:
-                done[name] = (open_sinks.pop(name).close(), sink.size)
 
     def _remove_staging(self, manifest: dict) -> None:
         try:
