@@ -221,7 +221,7 @@ def _holds(op: str, seen, expected) -> bool:
             return parse_version(seen) == parse_version(expected)  # 2.5.190 is 2.5.190.0
         if _is_number(seen) and _is_number(expected):
             return seen == expected
-        return type(seen) is type(expected) and seen == expected  # True is not 1, "1" is not 1
+        return _kind(seen) == _kind(expected) and seen == expected  # True is not 1, "1" is not 1
     if op == "at_least":
         if _is_number(seen) and _is_number(expected):
             return seen >= expected
@@ -237,6 +237,14 @@ def _holds(op: str, seen, expected) -> bool:
 
 def _name(entry) -> str:
     return str(entry.get("name", "")) if isinstance(entry, dict) else str(entry)
+
+
+def _kind(value) -> str:
+    # by isinstance, not type(): Ansible hands the options over as str and dict subclasses
+    for kind, types in (("bool", bool), ("number", (int, float)), ("text", str), ("list", list), ("dict", dict)):
+        if isinstance(value, types):
+            return kind
+    return "other"
 
 
 def _is_number(value) -> bool:

@@ -155,6 +155,13 @@ def test_equals_keeps_types_apart():
     assert one({"fact": "count", "at_least": 1}, facts)["ok"]
 
 
+def test_equals_takes_str_subclasses_as_text():
+    class Tagged(str):  # how Ansible hands over option values
+        pass
+
+    assert one({"fact": "tool", "equals": Tagged("connect")}, {"tool": "connect"})["ok"]
+
+
 def test_the_mismatch_names_what_was_expected_and_what_was_seen():
     facts = facts_of("connect_2_3_2019")
     results = h.evaluate(checks({"fact": "version", "at_least": "2.5.190.0", "text": "version 2.5.190.0 or later"},
