@@ -33,6 +33,13 @@ ARGUMENT_SPEC = {
     "poll_seconds": {"type": "float", "default": 30.0},
     "note_folder": {"type": "str", "default": handoff.NOTE_FOLDER},
 }
+# What a probe may raise while the host restarts: the winrm plugin wraps a failed connect, but a request on an
+# open connection fails with the transport's own error (requests' ConnectionError is an OSError)
+try:
+    from winrm.exceptions import WinRMError, WinRMTransportError
+    RETRIED_ERRORS: tuple = (AnsibleError, OSError, WinRMError, WinRMTransportError)
+except ImportError:  # pywinrm is the winrm connection's requirement; without it there is no such error
+    RETRIED_ERRORS = (AnsibleError, OSError)
 PROGRESS_EVERY_SECONDS = 300  # a progress line at the default verbosity this often; every poll at -v
 
 
@@ -150,7 +157,7 @@ class _Handoff:
         """One probe while waiting; the host may be restarting, so any connection error is retried later."""
         try:
             found = _detect.detect(self.action)
-        except AnsibleError as exc:
+        except RETRIED_ERRORS as exc:
             found = _detect.Detection(_status.UNREACHABLE, f"the probe failed: {to_text(exc)}")
         if not found.assessed:
             self._reset_connection()

@@ -141,3 +141,31 @@ def test_a_step_already_done_is_unchanged_and_leaves_no_note(lab):
     result = run.results(HANDOFF)[host]
     assert result["status"] == "unchanged" and not result["changed"]
     assert lab.digest(host) == before and note_of(lab, host) is None
+
+
+def test_wait_rides_out_a_restart_of_the_host(lab):
+    # the installer may restart the server: probes fail while it is down and the wait goes on
+    host = "connect23-2019"
+    lab.reset(host)
+    expect = [{"fact": "scheduler.enabled", "equals": False, "text": "the scheduler is off"}]
+
+    def operator():
+        time.sleep(2)
+        with lab.store.session(host) as twin:
+            twin.state["sync"]["scheduler"]["SyncCycleEnabled"] = False
+            twin.power.state["restart_seconds"] = 4.0
+            twin.power.schedule_restart(0, "installer restart", "CORP\\operator")
+
+    thread = threading.Thread(target=operator)
+    thread.start()
+    try:
+        run = lab.playbook(plays(host, sync_handoff_expect=expect, sync_handoff_timeout_minutes=2,
+                                 sync_handoff_poll_seconds=0.5), "-v")
+        thread.join()
+        assert run.rc == 0 and run.failures() == {}, run.stderr
+        result = run.results(HANDOFF)[host]
+        assert result["status"] == "done" and result["waited_seconds"] >= 4
+        assert lab.twin(host).power.boot_count == 1, "the host restarted during the wait"
+    finally:
+        thread.join()
+        lab.reset(host)
