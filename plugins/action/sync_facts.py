@@ -9,10 +9,8 @@ decision and the report still cover it; the playbook fails such hosts once the r
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleConnectionFailure, AnsibleError
-from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
-from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _classify, _evidence, _probe, _status
+from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _detect
 
 ARGUMENT_SPEC = {"fail_unreachable": {"type": "bool", "default": False}}
 
@@ -25,32 +23,10 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
 
-        script = _probe.build_probe(_evidence.build_request())
-        try:
-            out = self._low_level_execute_command(
-                _probe.command_line(), in_data=script.encode("utf-8"), sudoable=False
-            )
-        except AnsibleError as exc:
-            # the winrm plugin raises AnsibleConnectionFailure, and a plain AnsibleError when the connection
-            # attempt times out; any other error is not about reaching the host
-            if not isinstance(exc, AnsibleConnectionFailure) and "timed out" not in to_text(exc):
-                raise
-            if args["fail_unreachable"]:
-                raise
-            status, cause = _status.connection_failure(to_text(exc))
-            return {**result, "changed": False, "status": status, "cause": cause, "msg": cause}
-
-        if out["rc"] != 0:
-            cause = _status.probe_failure(out["rc"], to_text(out["stderr"]), to_text(out["stdout"]))
-            return {**result, "changed": False, "status": _status.PROBE_FAILED, "cause": cause, "msg": cause}
-        try:
-            evidence = _probe.parse_output(out["stdout"])
-        except ValueError as exc:
-            cause = f"the detection probe printed no evidence: {exc}"
-            return {**result, "changed": False, "status": _status.PROBE_FAILED, "cause": cause, "msg": cause}
-
-        facts = _classify.classify(evidence)
-        result.update(changed=False, status=_status.ASSESSED, cause=None, ansible_facts={"sync": facts})
-        if facts.get("warnings"):
-            result["warnings"] = list(facts["warnings"])
+        found = _detect.detect(self, fail_unreachable=args["fail_unreachable"])
+        if not found.assessed:
+            return {**result, "changed": False, "status": found.status, "cause": found.cause, "msg": found.cause}
+        result.update(changed=False, status=found.status, cause=None, ansible_facts={"sync": found.facts})
+        if found.warnings:
+            result["warnings"] = list(found.warnings)
         return result
