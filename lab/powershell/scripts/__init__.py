@@ -4,11 +4,12 @@ A project script starts with `# entra-sync-upgrade:<name> v<N>`; the lab runs th
 registered here under <name>, against the twin, exactly where a real host would run the script.
 """
 
-from . import backup_read, backup_stage, probe, stdin_script
+from . import backup_read, backup_stage, probe, stdin_script, sync_engine
 
 PROJECT_SCRIPTS: dict = {
     "probe": probe.run,  # plugins/plugin_utils/powershell/probe.ps1
     "stdin-script": stdin_script.run,  # _script.STDIN_BOOTSTRAP: runs the script sent on stdin
     "backup-stage": backup_stage.run,  # plugins/plugin_utils/powershell/backup-stage.ps1
     "backup-read": backup_read.run,  # plugins/plugin_utils/powershell/backup-read.ps1
+    "sync-engine": sync_engine.run,  # plugins/plugin_utils/powershell/sync-engine.ps1
 }
