@@ -24,7 +24,7 @@ WINRM_2008R2_ENVELOPE = 150 * 1024
 
 def test_there_are_scripts_to_check():
     names = {p.name for p in PLUGIN_SCRIPTS}
-    assert {"probe.ps1", "common.ps1", "backup-stage.ps1", "backup-read.ps1"} <= names
+    assert {"probe.ps1", "common.ps1", "backup-stage.ps1", "backup-read.ps1", "sync-engine.ps1"} <= names
 
 
 @pytest.mark.parametrize("path", PLUGIN_SCRIPTS, ids=lambda p: str(p.relative_to(REPO)))
@@ -48,6 +48,9 @@ def _largest_requests():
              ".xml" for i in range(400)]
     yield "backup-read", {"folder": "%ProgramData%\\EntraSyncUpgrade\\backup\\x",
                           "segments": [{"name": n, "offset": 0, "length": 9000} for n in names]}
+    for tool in ("connect", "aadsync", "dirsync"):
+        yield "sync-engine", {"operation": "scheduler", "tool": tool, "history": 10, "enabled": True,
+                              "policy": "Initial", "state": "Disabled"}
 
 
 @pytest.mark.parametrize("name,request_", list(_largest_requests()), ids=lambda x: x if isinstance(x, str) else "")
