@@ -110,3 +110,13 @@ def test_the_dirsync_scheduler_service_is_suspended_and_restored_on_powershell_2
     twin = lab.twin(host)
     assert twin.services.get("MSOnline").state == "running"
     assert not twin.registry.key_exists(r"HKLM\SOFTWARE\EntraSyncUpgrade\DirSyncScheduler")
+
+
+def test_an_initial_cycle_on_a_staging_server_imports_and_syncs_but_never_exports(lab):
+    host = "connect24-staging-2022"
+    lab.reset(host)
+    done = engine(lab, host, operation="cycle", tool="connect", policy="initial", poll_seconds=0.5)
+    assert done["status"] == "done" and done["before"]["scheduler"]["staging"] is True, done.get("cause")
+    profiles = [r["run_profile"] for r in done["runs"]]
+    assert profiles and "Export" not in profiles
+    assert set(profiles) == {"Full Import", "Full Synchronization"}
