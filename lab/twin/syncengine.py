@@ -7,6 +7,11 @@ engine's own; Get-ADSyncAutoUpgrade; Get-ADSyncConnector); the cmdlets fail whil
 running, and for an account outside the ADSyncAdmins group (where the host has that group). Any other cmdlet is
 not simulated.
 
+Engine control (builds with the built-in scheduler): Set-ADSyncScheduler -SyncCycleEnabled, Set-ADSyncAutoUpgrade
+-AutoUpgradeState Enabled|Disabled (Suspended is set by the system only, so the cmdlet refuses it),
+Start-ADSyncSyncCycle, Get-ADSyncConnectorRunStatus and Get-ADSyncRunProfileResult; cycles and run history are
+lab/twin/runhistory.py's.
+
 Get-ADSyncServerConfiguration -Path writes the configuration as files (Connectors\Connector_{id}.xml,
 GlobalSettings\GlobalSettings.xml, SynchronizationRules\SynchronizationRule_{id}.xml); the build has it when its
 state says `server_configuration` (null: this build has no such cmdlet). The files and the configuration they
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 from . import syncconfig
 from .errors import NotSimulated
+from .runhistory import CycleRefused, RunHistory
 
 ASSEMBLY_TOO_NEW = ("This assembly is built by a runtime newer than the currently loaded runtime and cannot be "
                     "loaded.")
@@ -29,6 +35,7 @@ class CmdletError(Exception):
 class SyncEngine:
     def __init__(self, twin):
         self.twin = twin
+        self.history = RunHistory(twin)
 
     @property
     def state(self) -> dict:
@@ -53,6 +60,17 @@ class SyncEngine:
             return sync.get("connectors") is not None, list(sync.get("connectors") or [])
         if lower == "get-adsyncserverconfiguration":
             return self._server_configuration()
+        builtin = isinstance(scheduler, dict) and "source" not in scheduler  # the engine's own scheduler (1.1+)
+        if lower == "get-adsyncconnectorrunstatus":
+            return builtin, [{"ConnectorName": n, "RunState": "Busy"} for n in self.history.running()] if builtin else []
+        if lower == "get-adsyncrunprofileresult":
+            if not builtin:
+                raise NotSimulated("Get-ADSyncRunProfileResult on an engine without the built-in scheduler")
+            return True, self.history.results()
+        if lower in ("set-adsyncscheduler", "start-adsyncsynccycle"):
+            return builtin, []
+        if lower == "set-adsyncautoupgrade":
+            return sync.get("auto_upgrade") is not None, []
         raise NotSimulated(f"cmdlet {name}")
 
     def _server_configuration(self) -> tuple[bool, list]:
@@ -74,6 +92,46 @@ class SyncEngine:
     def invoke(self, name: str, user: str | None = None) -> list:
         """Run a Get- cmdlet as `user`; CmdletError while the engine's service is down or the user is not an
         ADSyncAdmins member."""
+        self._guard(name, user)
+        if name.lower() == "get-adsyncscheduler":
+            self.history.settle()  # SyncCycleInProgress as of now
+        return self._cmdlet(name)[1]
+
+    # engine control ----------------------------------------------------------------------------------------
+    def run_profile_results(self, user: str | None, connector_id: str | None = None,
+                            number: int | None = None) -> list[dict]:
+        """Get-ADSyncRunProfileResult [-ConnectorId <guid>] [-NumberRequested <n>], newest first."""
+        self._guard("Get-ADSyncRunProfileResult", user)
+        return self.history.results(connector_id, number)
+
+    def set_scheduler(self, user: str | None, sync_cycle_enabled: bool) -> None:
+        """Set-ADSyncScheduler -SyncCycleEnabled $true|$false."""
+        self._guard("Set-ADSyncScheduler", user)
+        self.state["scheduler"]["SyncCycleEnabled"] = bool(sync_cycle_enabled)
+
+    def set_auto_upgrade(self, user: str | None, state: str) -> None:
+        """Set-ADSyncAutoUpgrade -AutoUpgradeState Enabled|Disabled."""
+        self._guard("Set-ADSyncAutoUpgrade", user)
+        wanted = {"enabled": "Enabled", "disabled": "Disabled", "suspended": "Suspended"}.get(str(state).lower())
+        if wanted is None:
+            raise CmdletError(f"Cannot bind parameter 'AutoUpgradeState'. Cannot convert value \"{state}\". "
+                              "Specify one of the following enumerator names and try again: Enabled, Suspended, "
+                              "Disabled")
+        if wanted == "Suspended":
+            # Microsoft: Suspended "is set by the system only" (how-to-connect-install-automatic-upgrade).
+            # UNCONFIRMED: the exact text of the refusal
+            raise CmdletError("Set-ADSyncAutoUpgrade: the AutoUpgradeState Suspended can only be set by the system.")
+        self.twin.state["sync"]["auto_upgrade"] = wanted
+
+    def start_sync_cycle(self, user: str | None, policy: str) -> dict:
+        """Start-ADSyncSyncCycle -PolicyType Delta|Initial: returns its result object ({Result: Success})."""
+        self._guard("Start-ADSyncSyncCycle", user)
+        try:
+            return self.history.start(policy)
+        except CycleRefused as exc:
+            raise CmdletError(str(exc)) from None
+
+    def _guard(self, name: str, user: str | None) -> None:
         if not self.has_cmdlet(name):
             raise CmdletError(f"The term '{name}' is not recognized as the name of a cmdlet, function, script "
                               "file, or operable program.")
@@ -85,5 +143,4 @@ class SyncEngine:
         if user is not None and "adsyncadmins" in groups and "ADSyncAdmins" not in self.twin.groups_of(user):
             # UNCONFIRMED: the exact text; Microsoft documents that the cmdlets need ADSyncAdmins membership
             raise CmdletError(f"{name}: access denied: {user} is not a member of the ADSyncAdmins group.")
-        return self._cmdlet(name)[1]
 

@@ -25,7 +25,7 @@ WINRM_2008R2_ENVELOPE = 150 * 1024
 def test_there_are_scripts_to_check():
     names = {p.name for p in PLUGIN_SCRIPTS}
     assert {"probe.ps1", "common.ps1", "backup-stage.ps1", "backup-read.ps1", "settings-export.ps1",
-            "handoff-note.ps1"} <= names
+            "handoff-note.ps1", "sync-engine.ps1"} <= names
 
 
 @pytest.mark.parametrize("path", PLUGIN_SCRIPTS, ids=lambda p: str(p.relative_to(REPO)))
@@ -57,6 +57,9 @@ def _largest_requests():
     # a long handoff note: every line of it travels in the request
     yield "handoff-note", {"action": "write", "folder": "%PUBLIC%\\Desktop", "name": "entra-sync-upgrade-upgrade.txt",
                            "lines": ["x" * 200] * 100}
+    for tool in ("connect", "aadsync", "dirsync"):
+        yield "sync-engine", {"operation": "scheduler", "tool": tool, "history": 10, "enabled": True,
+                              "policy": "Initial", "state": "Disabled"}
 
 
 @pytest.mark.parametrize("name,request_", list(_largest_requests()), ids=lambda x: x if isinstance(x, str) else "")

@@ -1,0 +1,205 @@
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""sync_engine: read and control a sync server's engine: scheduler, sync cycles, run history, auto-upgrade.
+
+Like sync_facts it sends a project script (powershell/sync-engine.ps1, PowerShell 2.0-safe) over the host's raw
+WinRM connection, because DirSync and Azure AD Sync servers lack the PowerShell 5.1 Ansible's modules need.
+Every operation first reads the engine's state; the controller decides from it whether anything must change, so
+check mode and a second run change nothing (docs/engine-control.md says what runs per tool).
+"""
+
+from __future__ import annotations
+
+import time
+
+from ansible.errors import AnsibleConnectionFailure, AnsibleError
+from ansible.module_utils.common.text.converters import to_text
+from ansible.plugins.action import ActionBase
+from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _script
+
+SCRIPT = "sync-engine"
+ARGUMENT_SPEC = {
+    "operation": {"type": "str", "required": True, "choices": ["status", "scheduler", "cycle", "auto_upgrade"]},
+    "tool": {"type": "str", "required": True, "choices": ["connect", "aadsync", "dirsync"]},
+    "enabled": {"type": "bool"},
+    "policy": {"type": "str", "default": "delta", "choices": ["delta", "initial"]},
+    "state": {"type": "str", "choices": ["Enabled", "Disabled"]},
+    "history": {"type": "int", "default": 3},
+    "wait_timeout_seconds": {"type": "int", "default": 3600},
+    "poll_seconds": {"type": "float", "default": 15},
+    "fail_on_errors": {"type": "bool", "default": True},
+}
+# run profiles per connector in one cycle (import, sync, export): the window read before and after a cycle must
+# hold at least one whole cycle, so the new records are exactly those the earlier read did not show
+CYCLE_WINDOW = 10
+STATE_KEYS = ("tool", "version", "scheduler", "in_progress", "running", "auto_upgrade")
+NOT_RUN = {
+    "aadsync": "Azure AD Sync cycles are not run by the toolkit (its engine has no Start-ADSyncSyncCycle; the "
+               "'Azure AD Sync Scheduler' task runs DirectorySyncClientCmd.exe)",
+    "dirsync": "DirSync cycles are not run by the toolkit (Start-OnlineCoexistenceSync is not automated)",
+}
+
+
+class EngineFailed(Exception):
+    """The operation cannot go on; the message is the cause the result reports."""
+
+
+class ActionModule(ActionBase):
+    _requires_connection = True
+
+    def run(self, tmp=None, task_vars=None):
+        self._supports_check_mode = True
+        result = super().run(tmp, task_vars)
+        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        try:
+            outcome = _Operation(self, args, self._task.check_mode).run()
+        except EngineFailed as exc:
+            outcome = {"status": "failed", "cause": str(exc), "changed": False}
+        except AnsibleError as exc:
+            if not isinstance(exc, AnsibleConnectionFailure) and "timed out" not in to_text(exc):
+                raise
+            outcome = {"status": "failed", "changed": False,
+                       "cause": f"the connection failed during {args['operation']}: {to_text(exc)}"}
+        outcome = {"before": None, "after": None, "runs": [], "failed_runs": [], "cause": None, **outcome}
+        if outcome["status"] == "failed":
+            outcome.update(failed=True, msg=outcome["cause"])
+        return {**result, **outcome}
+
+    def remote(self, request: dict) -> dict:
+        """Run the script once; its document, or EngineFailed with the host's error."""
+        out = self._low_level_execute_command(_script.command_line(),
+                                              in_data=_script.build(SCRIPT, request).encode("utf-8"), sudoable=False)
+        if out["rc"] != 0:
+            raise EngineFailed(f"the {SCRIPT} script failed on the host (rc {out['rc']}): "
+                               f"{to_text(out['stderr']).strip()[:500] or to_text(out['stdout']).strip()[:500]}")
+        try:
+            doc = _script.parse_document(out["stdout"], SCRIPT)[SCRIPT]
+        except ValueError as exc:
+            raise EngineFailed(str(exc)) from None
+        if doc.get("error"):
+            raise EngineFailed(f"{request['operation']} on {request['tool']}: {doc['error']}")
+        return doc
+
+
+class _Operation:
+    def __init__(self, action: ActionModule, args: dict, check_mode: bool):
+        self.action, self.args, self.check_mode = action, args, check_mode
+        self.tool = args["tool"]
+
+    def read(self, history: int = 0, operation: str = "status", **extra) -> dict:
+        return self.action.remote({"operation": operation, "tool": self.tool, "history": history, **extra})
+
+    def run(self) -> dict:
+        operation = self.args["operation"]
+        if self.args["history"] < 0:
+            raise EngineFailed("history must be 0 or more")
+        if operation == "scheduler" and self.args["enabled"] is None:
+            raise EngineFailed("operation scheduler needs enabled: true or false")
+        if operation == "auto_upgrade" and self.args["state"] is None:
+            raise EngineFailed("operation auto_upgrade needs state: Enabled or Disabled")
+        return getattr(self, "_" + operation)()
+
+    # operations --------------------------------------------------------------------------------------------
+    def _status(self) -> dict:
+        doc = self.read(self.args["history"])
+        runs = _runs(doc.get("run_history") or [])
+        failed = _failed(_latest(runs))
+        state = _state(doc)
+        outcome = {"status": "done", "changed": False, "before": state, "after": state, "runs": runs,
+                   "failed_runs": failed, "run_history_read": doc.get("run_history") is not None}
+        return self._judge(outcome)
+
+    def _scheduler(self) -> dict:
+        wanted = bool(self.args["enabled"])
+        doc = self.read()
+        before = _state(doc)
+        if before["scheduler"]["enabled"] is wanted:
+            return {"status": "unchanged", "changed": False, "before": before, "after": before}
+        if self.check_mode:
+            planned = {**before, "scheduler": {**before["scheduler"], "enabled": wanted}}
+            return {"status": "planned", "changed": True, "before": before, "after": planned}
+        after = _state(self.read(operation="scheduler", enabled=wanted))
+        if after["scheduler"]["enabled"] is not wanted and self.tool != "dirsync":
+            raise EngineFailed(f"the scheduler is still {'on' if not wanted else 'off'} after the change")
+        # DirSync's scheduler comes back as it was recorded, which may be stopped: `after` says so
+        return {"status": "done", "changed": True, "before": before, "after": after}
+
+    def _auto_upgrade(self) -> dict:
+        if self.tool != "connect":
+            raise EngineFailed(f"auto-upgrade is a feature of Entra Connect only, not of {self.tool}")
+        wanted = self.args["state"]
+        before = _state(self.read())
+        if before["auto_upgrade"] == wanted:
+            return {"status": "unchanged", "changed": False, "before": before, "after": before}
+        if before["auto_upgrade"] is None:
+            raise EngineFailed("this build has no Get-ADSyncAutoUpgrade")
+        if self.check_mode:
+            return {"status": "planned", "changed": True, "before": before, "after": {**before, "auto_upgrade": wanted}}
+        after = _state(self.read(operation="auto_upgrade", state=wanted))
+        return {"status": "done", "changed": True, "before": before, "after": after}
+
+    def _cycle(self) -> dict:
+        if self.tool in NOT_RUN:
+            raise EngineFailed(NOT_RUN[self.tool])
+        policy = "Initial" if self.args["policy"] == "initial" else "Delta"
+        window = max(CYCLE_WINDOW, self.args["history"])
+        doc = self.read(window)
+        before = _state(doc)
+        if self.check_mode:
+            return {"status": "planned", "changed": True, "before": before, "after": before, "policy": policy}
+        deadline = time.monotonic() + self.args["wait_timeout_seconds"]
+        if _busy(doc):  # a cycle of the scheduler's own: let it end, then start ours
+            self._wait_idle(deadline, "a cycle already running")
+            doc = self.read(window)
+        known = {r["id"] for r in doc.get("run_history") or []}
+        self.read(operation="cycle", policy=policy)
+        started = time.monotonic()
+        self._wait_idle(deadline, f"the {policy} cycle")
+        doc = self.read(window)
+        runs = _runs([r for r in doc.get("run_history") or [] if r["id"] not in known])
+        if not runs:
+            raise EngineFailed(f"the {policy} cycle ended without a run profile result")
+        outcome = {"status": "done", "changed": True, "before": before, "after": _state(doc), "runs": runs,
+                   "failed_runs": _failed(runs), "policy": policy,
+                   "waited_seconds": round(time.monotonic() - started, 1)}
+        return self._judge(outcome)
+
+    def _wait_idle(self, deadline: float, what: str) -> None:
+        while True:
+            if not _busy(self.read()):
+                return
+            if time.monotonic() >= deadline:
+                raise EngineFailed(f"{what} was still running after {self.args['wait_timeout_seconds']} s")
+            time.sleep(max(0.2, min(self.args["poll_seconds"], deadline - time.monotonic())))
+
+    def _judge(self, outcome: dict) -> dict:
+        """A run that did not succeed fails the task, naming it (unless fail_on_errors is false)."""
+        if outcome["failed_runs"] and self.args["fail_on_errors"]:
+            named = "; ".join(f"{r['connector']}: {r['run_profile']} = {r['result']}" for r in outcome["failed_runs"])
+            outcome.update(status="failed", cause=f"run profile results other than success: {named}")
+        return outcome
+
+
+def _state(doc: dict) -> dict:
+    return {k: doc.get(k) for k in STATE_KEYS}
+
+
+def _busy(doc: dict) -> bool:
+    return bool(doc.get("in_progress")) or bool(doc.get("running"))
+
+
+def _runs(records: list[dict]) -> list[dict]:
+    """{connector, run_profile, result, start, end}, oldest first (ISO 8601 UTC strings sort by time)."""
+    runs = [{k: r.get(k) for k in ("connector", "run_profile", "result", "start", "end")} for r in records]
+    return sorted(runs, key=lambda r: (str(r["start"]), str(r["connector"])))
+
+
+def _latest(runs: list[dict]) -> list[dict]:
+    """The newest result per connector and run profile."""
+    latest: dict = {}
+    for run in runs:
+        latest[(run["connector"], run["run_profile"])] = run
+    return list(latest.values())
+
+
+def _failed(runs: list[dict]) -> list[dict]:
+    return [r for r in runs if str(r["result"]).lower() != "success"]
