@@ -42,7 +42,7 @@ integration: setup
 	$(BIN)/python -m pytest tests/integration
 
 lint: setup
-	$(BIN)/ruff check lab plugins tests benchmarks
+	$(BIN)/ruff check lab plugins tests benchmarks scripts
 	$(BIN)/yamllint -s .
 	$(BIN)/ansible-lint roles playbooks
 

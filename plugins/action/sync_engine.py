@@ -18,7 +18,8 @@ from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _script
 
 SCRIPT = "sync-engine"
 ARGUMENT_SPEC = {
-    "operation": {"type": "str", "required": True, "choices": ["status", "scheduler", "cycle", "auto_upgrade"]},
+    "operation": {"type": "str", "required": True,
+                  "choices": ["status", "scheduler", "suspend", "resume", "cycle", "auto_upgrade"]},
     "tool": {"type": "str", "required": True, "choices": ["connect", "aadsync", "dirsync"]},
     "enabled": {"type": "bool"},
     "policy": {"type": "str", "default": "delta", "choices": ["delta", "initial"]},
@@ -31,7 +32,8 @@ ARGUMENT_SPEC = {
 # run profiles per connector in one cycle (import, sync, export): the window read before and after a cycle must
 # hold at least one whole cycle, so the new records are exactly those the earlier read did not show
 CYCLE_WINDOW = 10
-STATE_KEYS = ("tool", "version", "scheduler", "in_progress", "running", "auto_upgrade")
+STATE_KEYS = ("tool", "version", "scheduler", "in_progress", "running", "auto_upgrade", "record")
+FULL_PROFILES = ("Full Import", "Full Synchronization")  # what a staging server's first cycle must have run
 NOT_RUN = {
     "aadsync": "Azure AD Sync cycles are not run by the toolkit (its engine has no Start-ADSyncSyncCycle; the "
                "'Azure AD Sync Scheduler' task runs DirectorySyncClientCmd.exe)",
@@ -104,9 +106,51 @@ class _Operation:
         runs = _runs(doc.get("run_history") or [])
         failed = _failed(_latest(runs))
         state = _state(doc)
+        last = _last_per_connector(runs)
         outcome = {"status": "done", "changed": False, "before": state, "after": state, "runs": runs,
-                   "failed_runs": failed, "run_history_read": doc.get("run_history") is not None}
+                   "failed_runs": failed, "run_history_read": doc.get("run_history") is not None,
+                   "last_runs": last, "initial_done": _initial_done(runs),
+                   "evidence": f"{self.tool} {state['version']}; scheduler {_word(state)}"
+                               + ("; last runs: " + ", ".join(f"{r['connector']}: {r['run_profile']} {r['result']}"
+                                                              for r in last) if last else "")}
         return self._judge(outcome)
+
+    def _suspend(self) -> dict:
+        """Sync cycles off for an upgrade; how the scheduler was is recorded on the server once (the first
+        suspension), so that `resume` puts it back as it was even after a stopped or failed run."""
+        doc = self.read()
+        before = _state(doc)
+        if before["record"] is not None and before["scheduler"]["enabled"] is False:
+            return {"status": "unchanged", "changed": False, "before": before, "after": before,
+                    "evidence": f"already suspended (before the upgrade: {_word(before['record'])})"}
+        if self.check_mode:
+            return {"status": "planned", "changed": True, "before": before, "after": before,
+                    "plan": [f"suspend the {self.tool} scheduler (now {_word(before)}), recording how it was"]}
+        extra = {} if self.tool == "dirsync" else {"record": "write"}
+        after = _state(self.read(operation="scheduler", enabled=False, **extra))
+        if after["scheduler"]["enabled"] is not False or after["record"] is None:
+            raise EngineFailed("the scheduler is not suspended (or its earlier state not recorded) after the change")
+        return {"status": "done", "changed": True, "before": before, "after": after,
+                "evidence": f"scheduler {_word(before)} -> suspended (recorded: {_word(after['record'])})"}
+
+    def _resume(self) -> dict:
+        """The scheduler back as the suspension recorded it; nothing to do without a record."""
+        doc = self.read()
+        before = _state(doc)
+        record = before["record"]
+        if record is None:
+            return {"status": "unchanged", "changed": False, "before": before, "after": before,
+                    "evidence": f"no suspension recorded; scheduler {_word(before)}"}
+        if self.check_mode:
+            return {"status": "planned", "changed": True, "before": before, "after": before,
+                    "plan": [f"put the {self.tool} scheduler back as it was ({_word(record)})"]}
+        extra = {"enabled": True} if self.tool == "dirsync" else {"enabled": bool(record["enabled"]),
+                                                                   "record": "remove"}
+        after = _state(self.read(operation="scheduler", **extra))
+        if after["record"] is not None:
+            raise EngineFailed("the scheduler's recorded state is still there after restoring it")
+        return {"status": "done", "changed": True, "before": before, "after": after,
+                "evidence": f"scheduler back as it was before the upgrade: {_word(after)}"}
 
     def _scheduler(self) -> dict:
         wanted = bool(self.args["enabled"])
@@ -145,7 +189,8 @@ class _Operation:
         doc = self.read(window)
         before = _state(doc)
         if self.check_mode:
-            return {"status": "planned", "changed": True, "before": before, "after": before, "policy": policy}
+            return {"status": "planned", "changed": True, "before": before, "after": before, "policy": policy,
+                    "plan": [f"start a {policy} sync cycle and check each connector's run results"]}
         deadline = time.monotonic() + self.args["wait_timeout_seconds"]
         if _busy(doc):  # a cycle of the scheduler's own: let it end, then start ours
             self._wait_idle(deadline, "a cycle already running")
@@ -160,7 +205,9 @@ class _Operation:
             raise EngineFailed(f"the {policy} cycle ended without a run profile result")
         outcome = {"status": "done", "changed": True, "before": before, "after": _state(doc), "runs": runs,
                    "failed_runs": _failed(runs), "policy": policy,
-                   "waited_seconds": round(time.monotonic() - started, 1)}
+                   "waited_seconds": round(time.monotonic() - started, 1),
+                   "evidence": f"{policy} cycle: " + ", ".join(f"{r['connector']}: {r['run_profile']} {r['result']}"
+                                                               for r in runs)}
         return self._judge(outcome)
 
     def _wait_idle(self, deadline: float, what: str) -> None:
@@ -181,6 +228,31 @@ class _Operation:
 
 def _state(doc: dict) -> dict:
     return {k: doc.get(k) for k in STATE_KEYS}
+
+
+def _word(state: dict | None) -> str:
+    """'enabled' / 'disabled' / 'unknown' for a state (or a record) with a scheduler flag."""
+    enabled = (state or {}).get("scheduler", state or {})
+    enabled = enabled.get("enabled") if isinstance(enabled, dict) else None
+    return {True: "enabled", False: "disabled"}.get(enabled, "unknown")
+
+
+def _last_per_connector(runs: list[dict]) -> list[dict]:
+    """Each connector's newest run profile result (runs are oldest first)."""
+    last: dict = {}
+    for run in runs:
+        last[run["connector"]] = run
+    return list(last.values())
+
+
+def _initial_done(runs: list[dict]) -> bool:
+    """Every connector in the history has run a successful Full Import and Full Synchronization."""
+    done: dict = {}
+    for run in runs:
+        if run["run_profile"] in FULL_PROFILES and str(run["result"]).lower() == "success":
+            done.setdefault(run["connector"], set()).add(run["run_profile"])
+    connectors = {run["connector"] for run in runs}
+    return bool(connectors) and all(done.get(c) == set(FULL_PROFILES) for c in connectors)
 
 
 def _busy(doc: dict) -> bool:

@@ -99,10 +99,12 @@ class _Handoff:
         self.results: list[dict] = []  # the last checks evaluated
         self.waited = 0.0
         self.warnings: list[str] = []
+        # files a check waits for (files.<path>.exists): the probe reads them too
+        self.files = [c["fact"][len("files."):].rsplit(".", 1)[0] for c in checks if c["fact"].startswith("files.")]
 
     # the handoff ---------------------------------------------------------------------------------------------
     def run(self, check_mode: bool) -> dict:
-        found = _detect.detect(self.action)
+        found = _detect.detect(self.action, files=self.files)
         if not found.assessed:
             return self.result(handoff.FAILED, cause=f"{self.host}: step {self.step}: the host could not be "
                                                      f"probed: {found.cause}")
@@ -156,7 +158,7 @@ class _Handoff:
     def _probe(self) -> _detect.Detection:
         """One probe while waiting; the host may be restarting, so any connection error is retried later."""
         try:
-            found = _detect.detect(self.action)
+            found = _detect.detect(self.action, files=self.files)
         except RETRIED_ERRORS as exc:
             found = _detect.Detection(_status.UNREACHABLE, f"the probe failed: {to_text(exc)}")
         if not found.assessed:
@@ -249,6 +251,12 @@ class _Handoff:
             "observed": handoff.observed(self.results), "checks": self.results, "note_path": self.note_path,
             "issued": self.issued, "waited_seconds": round(self.waited, 1),
         }
+        seen = "; ".join(f"{r['text']}: {'yes' if r.get('ok') else 'no'} (seen {r.get('seen')!r})"
+                         for r in self.results)
+        out["evidence"] = {handoff.DONE: f"done by the operator after {round(self.waited)} s; {seen}",
+                           handoff.UNCHANGED: f"already done; {seen}",
+                           handoff.WAITING: f"waits for the operator (note {self.note_path})",
+                           handoff.PLANNED: "would hand the step to the operator and wait"}.get(status, cause or "")
         if status == handoff.WAITING:
             out["msg"] = f"{self.host}: {handoff.resume_hint(self.step)}"
         if self.warnings:

@@ -9,7 +9,7 @@ Operations (docs/configuration-compare.md, "Settings methods"):
   fetch_wizard_file  one file, e.g. the target's Tools\\MigrateSettings.ps1
   export_config      Get-ADSyncServerConfiguration -Path on a Connect host, for the comparison
   push               the files of a controller folder (an export's) to the target's
-                     C:\\ProgramData\\entra-sync-upgrade\\settings\\<source>\\, each verified by SHA-256 there
+                     C:\\ProgramData\\EntraSyncUpgrade\\settings\\<source>\\, each verified by SHA-256 there
 Fetching stages the files on the server (settings-export.ps1) and reads them in chunks with backup-read (the
 backup's reader: plugin_utils/_chunked_fetch.py); every file is hashed on the server and again on the controller,
 and lands in <dest>/<host>/<kind>/ (folders 0700, files 0600) with manifest.json. The same files already there:
@@ -48,7 +48,7 @@ ARGUMENT_SPEC = {
     "chunk_bytes": {"type": "int", "default": 4 * 1024 * 1024},
 }
 STAGING = "%ProgramData%\\EntraSyncUpgrade\\backup\\settings-"
-PUSH_ROOT = "C:\\ProgramData\\entra-sync-upgrade\\settings\\"
+PUSH_ROOT = "C:\\ProgramData\\EntraSyncUpgrade\\settings\\"
 MANIFEST = "manifest.json"
 
 
@@ -139,7 +139,7 @@ class ActionModule(ActionBase):
                     self.settings({"operation": "remove", "folder": staging})
                 except (SettingsFailed, AnsibleError):
                     pass  # the result stands; a leftover staging folder holds only copies
-        return self._result("changed", True, local, staged, extra)
+        return self._result("done", True, local, staged, extra)
 
     def _download(self, host, args, staging, staged, kind, now, local: Path) -> None:
         partial = store.new_backup_dir(Path(args["dest"]) / host, ".partial", store.stamp(now))
@@ -185,7 +185,7 @@ class ActionModule(ActionBase):
                              "sha256": args["script_sha256"].lower()})
         outcome = self._fetch(host, args, staging, {"method": "migrate_settings"}, "migrate_settings", now,
                               {"signer": ran.get("signer")})
-        return {**outcome, "changed": True, "status": "changed"}
+        return {**outcome, "changed": True, "status": "done"}
 
     # push ------------------------------------------------------------------------------------------------------
     def _push(self, src: Path, source: str) -> dict:
@@ -219,7 +219,7 @@ class ActionModule(ActionBase):
         bad = [f["name"] for f in files if after.get(f["name"]) != f["sha256"]]
         if bad:
             raise SettingsFailed(f"{len(bad)} file(s) on the target differ from the controller's: {', '.join(bad[:5])}")
-        return {**result, "changed": True, "status": "changed"}
+        return {**result, "changed": True, "status": "done"}
 
     # the result ------------------------------------------------------------------------------------------------
     @staticmethod

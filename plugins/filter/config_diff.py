@@ -29,6 +29,10 @@ options:
     type: list
     elements: dict
     default: []
+  missing_why:
+    description: When the baseline is empty, why there is none; every area is then listed as not compared with this
+      reason (instead of an error).
+    type: str
 """
 
 EXAMPLES = r"""
@@ -59,9 +63,13 @@ def _side(value, what: str) -> dict:
     raise AnsibleFilterError(f"config_diff: the {what} must be a controller path or a parsed model, not {value!r}")
 
 
-def config_diff(baseline, target, accepted=None):
+def config_diff(baseline, target, accepted=None, missing_why=None):
     if accepted is not None and not isinstance(accepted, list):
         raise AnsibleFilterError("config_diff: accepted must be a list of {area, name, property}")
+    if baseline in (None, "") and missing_why:
+        # no baseline exists (a source without a configuration export): nothing is compared, and says why
+        baseline = _config_diff.model("none", None, None, None, {area: str(missing_why) for area in
+                                                                _config_diff.AREAS})
     return _config_diff.compare(_side(baseline, "baseline"), _side(target, "target"), accepted or [])
 
 

@@ -23,10 +23,14 @@ description:
 version_added: 0.3.0
 options:
   operation:
-    description: What to do.
+    description:
+      - What to do. C(suspend) turns sync cycles off for an upgrade and records on the server, once, how the
+        scheduler was (C(HKLM\\SOFTWARE\\EntraSyncUpgrade\\Scheduler); DirSync C(...\\DirSyncScheduler));
+        C(resume) puts it back as recorded and removes the record (C(unchanged) without a record), so an upgrade
+        stopped anywhere in between is resumed correctly by a later run.
     type: str
     required: true
-    choices: [status, scheduler, cycle, auto_upgrade]
+    choices: [status, scheduler, suspend, resume, cycle, auto_upgrade]
   tool:
     description: The sync tool the assessment found (C(sync.tool) of sync_facts).
     type: str
@@ -68,7 +72,7 @@ attributes:
   platform: {platforms: windows}
 notes:
   - Idempotent, from the engine's state read first - a scheduler or auto-upgrade state that is already as wanted is
-    C(unchanged). A cycle always runs (C(changed)).
+    C(unchanged). A cycle always runs (C(changed)). C(suspend) and C(resume) are idempotent through the record.
 author: [entra-sync-upgrade developers]
 """
 
@@ -111,6 +115,25 @@ runs:
   returned: always
   type: list
   elements: dict
+last_runs:
+  description: For C(status), each connector's newest run profile result.
+  returned: when operation is status
+  type: list
+  elements: dict
+initial_done:
+  description: For C(status), every connector in the history read has a successful Full Import and Full
+    Synchronization (a new server's first cycle has run).
+  returned: when operation is status
+  type: bool
+evidence:
+  description: One line on what the operation saw or did, for the report.
+  returned: success
+  type: str
+plan:
+  description: In check mode, what would be done.
+  returned: check mode
+  type: list
+  elements: str
 failed_runs:
   description: The runs among C(runs) (for C(status), the newest per connector and run profile) whose result is not
     C(success).

@@ -143,6 +143,13 @@ ansible_facts:
           contains:
             version: {type: str, description: AzureADConnect.exe's file version; null when absent.}
             migrate_settings: {type: bool, description: "Tools\\MigrateSettings.ps1 is there (null: not read)."}
+        unfinished_upgrade:
+          type: dict
+          description: >-
+            The toolkit suspended the sync scheduler for an upgrade and has not put it back yet (its record under
+            HKLM\\SOFTWARE\\EntraSyncUpgrade): the next run finishes that upgrade. Null when there is none.
+          contains:
+            scheduler_before: {type: str, description: "How the scheduler was: enabled, disabled or unknown."}
         deployment:
           type: dict
           description: >-

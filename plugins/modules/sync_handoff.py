@@ -49,6 +49,8 @@ options:
         exactly one of C(equals), C(at_least) (versions, numerically), C(includes) (a name or list of names
         present in a list such as C(connectors)), C(count_at_least) (a list's length), and C(text) (what it
         means, shown to the operator; generated when missing).
+      - C(files.<path>.exists) waits for a file the step writes (e.g. DirSync's exported settings): the probe then
+        also reads that path.
     type: list
     elements: dict
     required: true

@@ -16,7 +16,7 @@ description:
   - Fetched files land in C(<dest>/<host>/<kind>/) (folders 0700, files 0600) with C(manifest.json); each is
     hashed (SHA-256) on the server and again on the controller. Uses the project's PowerShell 2.0-safe scripts.
   - C(operation=push) copies the files of O(src) (a fetched folder) to the target's
-    C(C:\ProgramData\entra-sync-upgrade\settings\<source>\) and verifies each file's SHA-256 there
+    C(C:\ProgramData\EntraSyncUpgrade\settings\<source>\) and verifies each file's SHA-256 there
     (PowerShell 5.1 host).
   - The same files already in place leave everything unchanged; check mode plans and changes nothing.
 version_added: 0.3.0
@@ -81,7 +81,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 status:
-  description: C(changed), C(unchanged) (the same files already there), C(planned) (check mode), C(failed).
+  description: C(done), C(unchanged) (the same files already there), C(planned) (check mode), C(failed) (the step-result statuses of docs/upgrade-run.md).
   returned: always
   type: str
 path:

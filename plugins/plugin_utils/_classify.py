@@ -201,6 +201,7 @@ def classify(evidence) -> dict:
         **_pending_reboot(e, warnings),
         "system_drive": _system_drive(e, warnings),
         "wizard": _wizard(e),
+        "unfinished_upgrade": _unfinished_upgrade(e),
         "deployment": _deployment(e, warnings),
         "warnings": warnings,
         "evidence_errors": e.errors(),
@@ -347,6 +348,18 @@ def _wizard(e: Evidence) -> dict:
     return {"version": _version(e.file_version(ev.WIZARD_EXE)),
             "migrate_settings": None if e.entry("files", ev.WIZARD_MIGRATE_SETTINGS) is None
             else e.file(ev.WIZARD_MIGRATE_SETTINGS) is not None}
+
+
+def _unfinished_upgrade(e: Evidence) -> dict | None:
+    """The toolkit suspended this server's scheduler for an upgrade and has not put it back yet: {scheduler_before:
+    enabled|disabled|unknown, since the key says how it was}. None when there is no such record."""
+    if e.key_exists(ev.TOOLKIT_SCHEDULER):
+        before = _int(e.value(ev.TOOLKIT_SCHEDULER, "Enabled"))
+        return {"scheduler_before": {1: "enabled", 0: "disabled"}.get(before, UNKNOWN)}
+    if e.key_exists(ev.TOOLKIT_DIRSYNC_SCHEDULER):
+        state = _str(e.value(ev.TOOLKIT_DIRSYNC_SCHEDULER, "State"))
+        return {"scheduler_before": "enabled" if state == "Running" else "disabled" if state else UNKNOWN}
+    return None
 
 
 def _deployment(e: Evidence, warnings: list[str]) -> dict | None:

@@ -542,6 +542,9 @@ RULES: list[Rule] = [
                "be upgraded in place (clean install on a new server)", hard=True)),
     Rule("R-CONNECT-1X", _connect_1x, _say("reasons", lambda c: f"Connect {c.vtext} is on the retired 1.x line")),
     Rule("R-CONNECT-MINIMUM", _is("connect"), _connect_minimum),
+    Rule("R-UNFINISHED-UPGRADE", lambda c: c.tool == "connect" and isinstance(c.facts.get("unfinished_upgrade"), dict),
+         _change("an upgrade by this toolkit is unfinished here (the sync scheduler it suspended is not back yet): "
+                 "the run finishes it in place (scheduler as it was, a delta cycle, verification)")),
     Rule("R-BELOW-RECOMMENDED", lambda c: c.tool == "connect" and not c.change and c.below(c.policy.target_version),
          _say("warnings", lambda c: f"{c.vtext} is supported but below the recommended {c.policy.target_version}")),
     # platform

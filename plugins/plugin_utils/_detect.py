@@ -35,9 +35,15 @@ def is_connection_error(exc: AnsibleError) -> bool:
     return isinstance(exc, AnsibleConnectionFailure) or "timed out" in to_text(exc)
 
 
-def detect(action, fail_unreachable: bool = False) -> Detection:
-    """Probe the action's host once and classify; with fail_unreachable, a connection error is raised."""
-    script = _probe.build_probe(_evidence.build_request())
+def detect(action, fail_unreachable: bool = False, files: list[str] | None = None) -> Detection:
+    """Probe the action's host once and classify; with fail_unreachable, a connection error is raised.
+
+    `files` adds paths the caller waits for (a handoff's exported settings file): the facts then carry
+    `files`, one {name: the path, exists: true|false|null (not read)} per path."""
+    request = _evidence.build_request()
+    extra = [f for f in files or [] if f not in request["files"]]
+    request["files"] = [*request["files"], *extra]
+    script = _probe.build_probe(request)
     try:
         out = action._low_level_execute_command(_probe.command_line(), in_data=script.encode("utf-8"),
                                                 sudoable=False)
@@ -54,6 +60,10 @@ def detect(action, fail_unreachable: bool = False) -> Detection:
     except ValueError as exc:
         return Detection(_status.PROBE_FAILED, f"the detection probe printed no evidence: {exc}")
     facts = _classify.classify(evidence)
+    if files:
+        found = evidence.get("files") if isinstance(evidence.get("files"), dict) else {}
+        facts["files"] = [{"name": path, "exists": (found.get(path) or {}).get("exists")
+                           if isinstance(found.get(path) or {}, dict) else None} for path in files]
     host = evidence.get("host")  # the document's top level: "probe" (its version), "host", "registry", ...
     name = host.get("computer_name") if isinstance(host, dict) else None
     return Detection(_status.ASSESSED, None, facts, name if isinstance(name, str) else None,

@@ -70,6 +70,9 @@ FIM_PARAMETERS = SERVICES + "FIMSynchronizationService\\Parameters"
 DIRSYNC_SERVICE_KEY = SERVICES + "MSOnline"
 AADSYNC_TASK_KEY = SOFTWARE + "Windows NT\\CurrentVersion\\Schedule\\TaskCache\\Tree\\Azure AD Sync Scheduler"
 SQL_INSTANCE_NAMES = SOFTWARE + "Microsoft SQL Server\\Instance Names\\SQL"
+# the toolkit's own record of a scheduler it suspended for an upgrade (sync-engine.ps1): an unfinished upgrade
+TOOLKIT_SCHEDULER = HKLM + "SOFTWARE\\EntraSyncUpgrade\\Scheduler"  # Enabled (DWORD)
+TOOLKIT_DIRSYNC_SCHEDULER = HKLM + "SOFTWARE\\EntraSyncUpgrade\\DirSyncScheduler"  # StartMode, State
 
 SERVICE_VALUES = ("DisplayName", "ImagePath", "ObjectName", "Start")
 PARAMETER_VALUES = ("Server", "SQLInstance", "DBName", "Path")
@@ -162,6 +165,7 @@ def registry_keys() -> list[dict]:
         _key(ADSYNC_SERVICE_KEY, SERVICE_VALUES), _key(ADSYNC_PARAMETERS, PARAMETER_VALUES),
         _key(FIM_SERVICE_KEY, SERVICE_VALUES), _key(FIM_PARAMETERS, PARAMETER_VALUES),
         _key(DIRSYNC_SERVICE_KEY, SERVICE_VALUES), _key(AADSYNC_TASK_KEY, ()), _key(SQL_INSTANCE_NAMES),
+        _key(TOOLKIT_SCHEDULER, ("Enabled",)), _key(TOOLKIT_DIRSYNC_SCHEDULER, ("StartMode", "State")),
     ]
     return keys
 

@@ -202,7 +202,8 @@ def _dirsync_export(ctx) -> dict:
             "the cutover.",
         ],
         "parameters": {"Installer-From": ctx["installer_from"], "Export-To": ctx["export_to"]},
-        "expect": [_check("files." + ctx["export_to"], f"the settings file {ctx['export_to']} exists", exists=True)],
+        "expect": [_check(f"files.{ctx['export_to']}.exists", f"the settings file {ctx['export_to']} exists",
+                          equals=True)],
     }
 
 

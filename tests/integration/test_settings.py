@@ -16,7 +16,7 @@ from plugins.plugin_utils import _config_diff
 
 SOURCE, TARGET, CONNECT = "connect24-fullsql-2019", "target-2022-e", "connect-current-2022"
 HOSTS = [SOURCE, TARGET, CONNECT]
-PUSHED = r"C:\ProgramData\entra-sync-upgrade\settings" + "\\" + SOURCE
+PUSHED = r"C:\ProgramData\EntraSyncUpgrade\settings" + "\\" + SOURCE
 
 
 def plays(dest: Path) -> list[dict]:
@@ -42,7 +42,7 @@ def test_export_push_and_export_config_verified_owner_only_and_idempotent(lab, t
     assert run.rc == 0 and run.failures() == {}, run.stderr[-3000:]
     exported, pushed, config = run.results("Export")[SOURCE], run.results("Push")[TARGET], \
         run.results("Export config")[CONNECT]
-    assert exported["status"] == "changed" and exported["located"].endswith(
+    assert exported["status"] == "done" and exported["located"].endswith(
         "Applied-SynchronizationPolicy-20250214-091544.json")
     folder = tmp_path / SOURCE / "json_export"
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -50,10 +50,10 @@ def test_export_push_and_export_config_verified_owner_only_and_idempotent(lab, t
     local = folder / entry["name"]
     assert hashlib.sha256(local.read_bytes()).hexdigest() == entry["sha256"]
     assert mode(folder) == 0o700 and mode(local) == 0o600 and mode(folder / "manifest.json") == 0o600
-    assert pushed["status"] == "changed" and pushed["remote_folder"] == PUSHED
+    assert pushed["status"] == "done" and pushed["remote_folder"] == PUSHED
     twin = lab.twin(TARGET)
     assert twin.files.read(PUSHED + "\\" + entry["name"]) == local.read_bytes()
-    assert config["status"] == "changed" and len(config["files"]) == 42
+    assert config["status"] == "done" and len(config["files"]) == 42
     # the source's settings and the current host's configuration: one tenant, the same rules, other connectors
     result = _config_diff.compare(_config_diff.load(folder), _config_diff.load(tmp_path / CONNECT / "export_config"))
     assert result["compared"] == ["global", "connector", "partition", "attribute_inclusion", "rule"]
@@ -90,7 +90,7 @@ def test_migrate_settings_runs_the_wizards_script_fetched_from_another_host(lab,
     fetch = [{"hosts": CONNECT, "gather_facts": False, "tasks": [
         {"name": "Wizard file", settings: {"operation": "fetch_wizard_file", "path": tools, "dest": str(tmp_path)}}]}]
     wizard = lab.playbook(fetch).results("Wizard file")[CONNECT]
-    assert wizard["status"] == "changed"
+    assert wizard["status"] == "done"
     [script] = wizard["files"]
     local = Path(wizard["path"]) / script["name"]
     migrate = [{"hosts": "connect1-2016", "gather_facts": False, "tasks": [
@@ -100,7 +100,7 @@ def test_migrate_settings_runs_the_wizards_script_fetched_from_another_host(lab,
     planned = lab.playbook(migrate, check=True).results("Migrate")["connect1-2016"]
     assert planned["status"] == "planned" and lab.digest("connect1-2016") == before
     ran = lab.playbook(migrate).results("Migrate")["connect1-2016"]
-    assert ran["status"] == "changed" and ran["signer"]["status"] == "Valid", ran
+    assert ran["status"] == "done" and ran["signer"]["status"] == "Valid", ran
     assert "\\Exported-ServerConfiguration-" in ran["located"]
     model = _config_diff.load(ran["path"])
     assert model["kind"] == "migrate_settings" and "contoso.onmicrosoft.com - AAD" in model["connectors"]

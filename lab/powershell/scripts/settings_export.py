@@ -22,7 +22,7 @@ from ...twin.syncengine import CmdletError
 from . import _request
 
 STAGING_ROOT = "%ProgramData%\\EntraSyncUpgrade\\backup\\"
-PUSH_ROOT = "%ProgramData%\\entra-sync-upgrade\\settings\\"
+PUSH_ROOT = "%ProgramData%\\EntraSyncUpgrade\\settings\\"
 DATA_FOLDER = "%ProgramData%\\AADConnect"
 MODULE = "%ProgramFiles%\\Microsoft Azure AD Sync\\Bin\\ADSync\\ADSync.psd1"
 MICROSOFT_SIGNER = "O=Microsoft Corporation"

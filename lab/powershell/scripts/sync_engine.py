@@ -20,6 +20,7 @@ DIRSYNC_SCHEDULER = "%ProgramFiles%\\Windows Azure Active Directory Sync\\Micros
 AADSYNC_TASK = "Azure AD Sync Scheduler"
 DIRSYNC_SERVICE = "MSOnline"
 RECORD_KEY = r"HKLM\SOFTWARE\EntraSyncUpgrade\DirSyncScheduler"
+SCHEDULER_RECORD_KEY = r"HKLM\SOFTWARE\EntraSyncUpgrade\Scheduler"
 WMI_START_MODE = {"auto": "Auto", "delayed": "Auto", "manual": "Manual", "disabled": "Disabled", "boot": "Boot",
                   "system": "System"}
 WMI_STATE = {"running": "Running", "stopped": "Stopped", "paused": "Paused"}
@@ -53,7 +54,7 @@ class _Engine:
         self.operation = str(_get(self.request, "operation") or "")
         self.out = {"tool": self.tool, "operation": self.operation, "version": None, "scheduler": None,
                     "in_progress": None, "running": [], "auto_upgrade": None, "run_history": None, "cycle": None,
-                    "error": None}
+                    "record": None, "error": None}
 
     def run(self) -> dict:
         try:
@@ -86,6 +87,7 @@ class _Engine:
         engine = self.twin.adsync
         engine.import_module(self.twin.powershell_clr)
         if self.operation == "scheduler":
+            self._record(bool(engine.invoke("Get-ADSyncScheduler", self.user)[0].get("SyncCycleEnabled")))
             engine.set_scheduler(self.user, bool(_get(self.request, "enabled")))
         elif self.operation == "cycle":
             self.out["cycle"] = engine.start_sync_cycle(self.user, str(_get(self.request, "policy")))["Result"]
@@ -109,6 +111,21 @@ class _Engine:
                                  "result": run["Result"], "start": _round_trip(run["StartDate"]),
                                  "end": _round_trip(run["EndDate"])})
             self.out["run_history"] = runs
+        self.out["record"] = self._read_record()
+
+    # how the scheduler was before an upgrade suspended it (connect, aadsync) ----------------------------------
+    def _record(self, enabled: bool) -> None:
+        action, registry = str(_get(self.request, "record") or ""), self.twin.registry
+        if action == "write" and not registry.key_exists(SCHEDULER_RECORD_KEY):
+            registry.create_key(SCHEDULER_RECORD_KEY)
+            registry.set_value(SCHEDULER_RECORD_KEY, "Enabled", "dword", int(enabled))
+        elif action == "remove" and registry.key_exists(SCHEDULER_RECORD_KEY):
+            registry.delete_key(SCHEDULER_RECORD_KEY)
+
+    def _read_record(self):
+        if not self.twin.registry.key_exists(SCHEDULER_RECORD_KEY):
+            return None
+        return {"enabled": self.twin.registry.values(SCHEDULER_RECORD_KEY)["Enabled"]["data"] == 1}
 
     # aadsync: the scheduled task ----------------------------------------------------------------------------
     def _aadsync(self) -> None:
@@ -116,11 +133,13 @@ class _Engine:
         tasks = TaskScheduler(self.twin)
         task = tasks.get(AADSYNC_TASK)
         if self.operation == "scheduler":
+            self._record(task.enabled)
             task = tasks.set_enabled(AADSYNC_TASK, bool(_get(self.request, "enabled")))
         elif self.operation != "status":
             raise ScriptError(f"operation {self.operation} is not run on Azure AD Sync")
         self.out["scheduler"] = {"enabled": task.enabled, "suspended": None, "staging": None}
         self.out["in_progress"] = task.state == 4
+        self.out["record"] = self._read_record()
 
     # dirsync: the MSOnline service --------------------------------------------------------------------------
     def _dirsync(self) -> None:
@@ -150,6 +169,8 @@ class _Engine:
         svc = self._service()
         self.out["scheduler"] = {"enabled": svc["state"] == "Running" and svc["start_mode"] != "Disabled",
                                  "suspended": registry.key_exists(RECORD_KEY), "staging": False, "service": svc}
+        if registry.key_exists(RECORD_KEY):
+            self.out["record"] = {"enabled": registry.values(RECORD_KEY)["State"]["data"] == "Running"}
 
     def _service(self) -> dict:
         """Win32_Service's State and StartMode, 'Delayed' where DelayedAutostart is 1 (as the script reads it)."""

@@ -11,6 +11,8 @@
 #   dirsync  its scheduler is the MSOnline service (Microsoft.Online.DirSync.Scheduler.exe). Suspended = stopped
 #            and disabled; its start mode and state before are kept under HKLM\SOFTWARE\EntraSyncUpgrade so the
 #            scheduler comes back exactly as it was. PowerShell 2.0-safe.
+#   connect, aadsync: `record` = write | remove keeps how the scheduler was before an upgrade suspended it, under
+#            HKLM\SOFTWARE\EntraSyncUpgrade\Scheduler (Enabled), so a later run puts it back as it was
 # The controller decides whether anything needs to change (check mode, idempotence); this script only acts.
 
 $ErrorActionPreference = 'Stop'
@@ -22,12 +24,28 @@ $AadSyncTask = 'Azure AD Sync Scheduler'
 $DirSyncService = 'MSOnline'
 $RecordKey = 'HKLM:\SOFTWARE\EntraSyncUpgrade\DirSyncScheduler'
 $ServiceKey = 'HKLM:\SYSTEM\CurrentControlSet\Services\MSOnline'
+$SchedulerRecordKey = 'HKLM:\SOFTWARE\EntraSyncUpgrade\Scheduler'
 
 $tool = [string]$request['tool']
 $operation = [string]$request['operation']
 $out = @{ 'tool' = $tool; 'operation' = $operation; 'version' = $null; 'scheduler' = $null; 'in_progress' = $null;
     'running' = (New-Object System.Collections.ArrayList); 'auto_upgrade' = $null; 'run_history' = $null;
-    'cycle' = $null; 'error' = $null }
+    'cycle' = $null; 'record' = $null; 'error' = $null }
+
+# how the scheduler was before the upgrade suspended it (connect, aadsync); written once, removed on resume
+function Set-SchedulerRecord([string]$Action, [bool]$Enabled) {
+    if ($Action -eq 'write' -and -not (Test-Path -Path $SchedulerRecordKey)) {
+        [void](New-Item -Path $SchedulerRecordKey -Force)
+        Set-ItemProperty -Path $SchedulerRecordKey -Name Enabled -Value ([int]$Enabled) -Type DWord
+    } elseif ($Action -eq 'remove' -and (Test-Path -Path $SchedulerRecordKey)) {
+        Remove-Item -Path $SchedulerRecordKey -Force
+    }
+}
+
+function Read-SchedulerRecord {
+    if (-not (Test-Path -Path $SchedulerRecordKey)) { return $null }
+    return @{ 'enabled' = ([int](Get-ItemProperty -Path $SchedulerRecordKey).Enabled -eq 1) }
+}
 
 function Get-FileVersion([string]$Path) {
     if (-not (Test-Path -LiteralPath $Path)) { return $null }
@@ -82,6 +100,7 @@ try {
         $out['version'] = Get-FileVersion $AdSyncEngine
         Import-Module $AdSyncModule -ErrorAction Stop -WarningAction SilentlyContinue
         if ($operation -eq 'scheduler') {
+            Set-SchedulerRecord ([string]$request['record']) ([bool](Get-ADSyncScheduler).SyncCycleEnabled)
             Set-ADSyncScheduler -SyncCycleEnabled ([bool]$request['enabled'])
         } elseif ($operation -eq 'cycle') {
             $started = Start-ADSyncSyncCycle -PolicyType ([string]$request['policy'])
@@ -90,10 +109,12 @@ try {
             Set-ADSyncAutoUpgrade -AutoUpgradeState ([string]$request['state'])
         }
         Read-AdSyncState ([int]$request['history'])
+        $out['record'] = Read-SchedulerRecord
     } elseif ($tool -eq 'aadsync') {
         $out['version'] = Get-FileVersion $AdSyncEngine
         $task = Get-AadSyncTask
         if ($operation -eq 'scheduler') {
+            Set-SchedulerRecord ([string]$request['record']) ([bool]$task.Enabled)
             $task.Enabled = [bool]$request['enabled']
             $task = Get-AadSyncTask
         } elseif ($operation -ne 'status') {
@@ -102,6 +123,7 @@ try {
         # TASK_STATE: 1 disabled, 3 ready, 4 running
         $out['scheduler'] = @{ 'enabled' = [bool]$task.Enabled; 'suspended' = $null; 'staging' = $null }
         $out['in_progress'] = ([int]$task.State -eq 4)
+        $out['record'] = Read-SchedulerRecord
     } elseif ($tool -eq 'dirsync') {
         $out['version'] = Get-FileVersion $DirSyncScheduler
         if ($operation -eq 'scheduler') {
@@ -136,6 +158,7 @@ try {
         $svc = Get-DirSyncService
         $out['scheduler'] = @{ 'enabled' = ($svc['state'] -eq 'Running' -and $svc['start_mode'] -ne 'Disabled');
             'suspended' = [bool](Test-Path -Path $RecordKey); 'staging' = $false; 'service' = $svc }
+        if (Test-Path -Path $RecordKey) { $out['record'] = @{ 'enabled' = ([string](Get-ItemProperty -Path $RecordKey).State -eq 'Running') } }
     } else {
         throw ('unknown tool ' + $tool)
     }

@@ -102,7 +102,7 @@ def test_no_note_and_a_failing_step_are_clear_errors_and_change_nothing(store, o
     ("old-version", OLD_VERSION, True, ["corp.contoso.com", "contoso.onmicrosoft.com - AAD"]),
 ])
 def test_install_import_and_its_wrong_variants(store, operator, wrong, version, staging, connectors):
-    settings = r"C:\ProgramData\entra-sync-upgrade\settings\aadc"
+    settings = r"C:\ProgramData\EntraSyncUpgrade\settings\aadc"
     files = {f"{settings}\\{name}": data
              for name, data in syncconfig.settings_files(store.load("aadc"), "json_export").items()}
     put(store, "new", note_text("install_import", "new", Installer=MSI, Settings=settings, Staging="on"),

@@ -600,3 +600,11 @@ def test_a_clean_target_marked_for_another_source_blocks():
     d = run(SOURCE, {"target_assessment": clean, "source_host": "aadsync-2012r2"})
     (blocker,) = [b for b in d["blockers"] if b["rule"] == "R-PARALLEL-TARGET-READY"]
     assert "marked as the new server of dirsync-2008r2" in blocker["text"]
+
+
+def test_an_unfinished_upgrade_on_a_current_server_is_finished_in_place():
+    current = facts(version="2.5.190.0", os="2019")
+    assert run(current)["path"] == "none"
+    d = run({**current, "unfinished_upgrade": {"scheduler_before": "enabled"}})
+    assert d["path"] == "in_place" and d["target_version"]
+    assert any(r["rule"] == "R-UNFINISHED-UPGRADE" for r in d["reasons"])

@@ -21,7 +21,7 @@ def one(check: dict, facts: dict) -> dict:
 
 NOTE_ARGS = dict(step="install_import", host="target-2022", computer="TARGET2022", issued="2026-11-25T10:00:00Z",
                  parameters={"Installer": r"C:\ProgramData\EntraSyncUpgrade\installer\AzureADConnect.msi",
-                             "Settings": r"C:\ProgramData\entra-sync-upgrade\settings\src\x.json", "Staging": "on"},
+                             "Settings": r"C:\ProgramData\EntraSyncUpgrade\settings\src\x.json", "Staging": "on"},
                  instructions=["Run the installer.", "Choose Customize, then Import synchronization settings: 2."],
                  sees=["version at least 2.5.190.0", "staging mode on"])
 
@@ -32,7 +32,7 @@ def test_the_note_has_the_contract_layout():
         "entra-sync-upgrade handoff v1", "Step: install_import", "Host: target-2022 (TARGET2022)",
         "Issued: 2026-11-25T10:00:00Z",
         r"Installer: C:\ProgramData\EntraSyncUpgrade\installer\AzureADConnect.msi",
-        r"Settings: C:\ProgramData\entra-sync-upgrade\settings\src\x.json", "Staging: on", "",
+        r"Settings: C:\ProgramData\EntraSyncUpgrade\settings\src\x.json", "Staging: on", "",
         "What to do:", "1. Run the installer.", "2. Choose Customize, then Import synchronization settings: 2.",
         "When it is done, the run sees:", "- version at least 2.5.190.0", "- staging mode on"]
 

@@ -52,7 +52,7 @@ def _largest_requests():
     # settings-export at its largest: MigrateSettings.ps1 (about 15 KB) sent base64-encoded
     yield "settings-export", {"operation": "migrate", "folder": "%ProgramData%\\EntraSyncUpgrade\\backup\\x",
                               "script": "A" * (16 * 1024 * 4 // 3), "sha256": "0" * 64}
-    yield "settings-export", {"operation": "check", "folder": "C:\\ProgramData\\entra-sync-upgrade\\settings\\x",
+    yield "settings-export", {"operation": "check", "folder": "C:\\ProgramData\\EntraSyncUpgrade\\settings\\x",
                               "names": names, "create": True}
     # a long handoff note: every line of it travels in the request
     yield "handoff-note", {"action": "write", "folder": "%PUBLIC%\\Desktop", "name": "entra-sync-upgrade-upgrade.txt",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from plugins.plugin_utils import _upgrade_plan as plan
 
 

@@ -92,7 +92,7 @@ def test_migratesettings_stops_without_the_wizards_registry_value():
 
 def test_check_hashes_pushed_files_and_creates_folders_only_when_asked():
     twin = twin_of("target_2022_clean")
-    folder = "C:\\ProgramData\\entra-sync-upgrade\\settings\\src"
+    folder = "C:\\ProgramData\\EntraSyncUpgrade\\settings\\src"
     doc = run(twin, "settings-export", {"operation": "check", "folder": folder, "names": ["a\\b.xml"],
                                         "create": False})
     assert doc["files"] == [{"name": "a\\b.xml", "sha256": None}] and twin.files.get(folder) is None
