@@ -211,6 +211,9 @@ def load(path, kind: str | None = None) -> dict:
         kind = ("migrate_settings" if any(k.endswith("migratedpolicy.json") for k in lower) else
                 "server_configuration" if any(k.startswith("connectors\\") or "\\connectors\\" in k for k in lower)
                 else None)
+    if kind == "dirsync_export" and len(files) == 1:
+        # DirSync's wizard export is one file, named as the operator saved it
+        return parse_dirsync_export(next(iter(files.values())))
     if kind in ("json_export", "dirsync_export"):
         jsons = [v for k, v in files.items() if k.lower().endswith(".json")]
         if len(jsons) != 1:

@@ -60,7 +60,10 @@ def checks(facts: dict, engine: dict, diff: dict, target_version: str, expect_st
         detail = "equal to the old server's configuration" + (f" ({accepted} accepted differences)" if accepted else "")
     elif clean is False:
         names = sorted({f"{r.get('area')} {r.get('name')}" for r in open_rows})
-        detail = f"{len(open_rows)} differences from the old server: " + ", ".join(names)
+        unknown = [n for n in diff.get("not_compared") or [] if isinstance(n, dict) and not n.get("accepted")]
+        detail = "; ".join(
+            ([f"{len(open_rows)} differences from the old server: " + ", ".join(names)] if open_rows else [])
+            + [f"{n.get('area')} not compared: {n.get('why')}" for n in unknown]) or "not clean"
     else:
         detail = "not compared: " + "; ".join(str(n.get("why")) for n in diff.get("not_compared") or [] if
                                              isinstance(n, dict))

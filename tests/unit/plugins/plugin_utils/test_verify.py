@@ -63,3 +63,9 @@ def test_configuration_passes_only_when_compared_and_clean():
 def test_a_parallel_target_must_be_in_staging_mode():
     out = _by_name(checks({**FACTS, "staging_mode": True}, ENGINE, CLEAN, "2.5.190.0", True))
     assert out["staging_mode"]["ok"] is True
+
+
+def test_an_area_not_compared_is_named_in_the_detail():
+    diff = {"clean": False, "rows": [], "not_compared": [{"area": "rule", "why": "DirSync has none", "accepted": False}]}
+    out = _by_name(checks(FACTS, ENGINE, diff, "2.5.190.0", False))["configuration"]
+    assert out["ok"] is False and out["detail"] == "rule not compared: DirSync has none"
