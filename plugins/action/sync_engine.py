@@ -19,7 +19,7 @@ from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _script
 SCRIPT = "sync-engine"
 ARGUMENT_SPEC = {
     "operation": {"type": "str", "required": True,
-                  "choices": ["status", "scheduler", "suspend", "resume", "cycle", "auto_upgrade"]},
+                  "choices": ["status", "scheduler", "suspend", "resume", "close", "cycle", "auto_upgrade"]},
     "tool": {"type": "str", "required": True, "choices": ["connect", "aadsync", "dirsync"]},
     "enabled": {"type": "bool"},
     "policy": {"type": "str", "default": "delta", "choices": ["delta", "initial"]},
@@ -134,38 +134,42 @@ class _Operation:
                 "evidence": f"scheduler {_word(before)} -> suspended (recorded: {_word(after['record'])})"}
 
     def _resume(self) -> dict:
-        """The scheduler back as the suspension recorded it; nothing to do without a record."""
+        """The scheduler back as the suspension recorded it. The record stays until `close`, so a run that stops
+        before the upgrade's delta cycle has succeeded is finished by the next one; nothing to do without one."""
         doc = self.read()
         before = _state(doc)
         record = before["record"]
         if record is None:
             return {"status": "unchanged", "changed": False, "before": before, "after": before,
                     "evidence": f"no suspension recorded; scheduler {_word(before)}"}
+        if before["scheduler"]["enabled"] is bool(record["enabled"]):
+            return {"status": "unchanged", "changed": False, "before": before, "after": before,
+                    "evidence": f"scheduler already as it was before the upgrade: {_word(before)}"}
         if self.check_mode:
             return {"status": "planned", "changed": True, "before": before, "after": before,
                     "plan": [f"put the {self.tool} scheduler back as it was ({_word(record)})"]}
-        extra = {"enabled": True} if self.tool == "dirsync" else {"enabled": bool(record["enabled"]),
-                                                                   "record": "remove"}
-        after = _state(self.read(operation="scheduler", **extra))
-        if after["record"] is not None:
-            raise EngineFailed("the scheduler's recorded state is still there after restoring it")
+        after = _state(self.read(operation="scheduler", enabled=bool(record["enabled"])))
+        if after["scheduler"]["enabled"] is not bool(record["enabled"]) and self.tool != "dirsync":
+            raise EngineFailed(f"the scheduler is not {_word(record)} after restoring it")
         return {"status": "done", "changed": True, "before": before, "after": after,
                 "evidence": f"scheduler back as it was before the upgrade: {_word(after)}"}
 
-    def _scheduler(self) -> dict:
-        wanted = bool(self.args["enabled"])
+    def _close(self) -> dict:
+        """The upgrade is finished: its record of the suspended scheduler goes (the scheduler stays as it is)."""
         doc = self.read()
         before = _state(doc)
-        if before["scheduler"]["enabled"] is wanted:
-            return {"status": "unchanged", "changed": False, "before": before, "after": before}
+        if before["record"] is None:
+            return {"status": "unchanged", "changed": False, "before": before, "after": before,
+                    "evidence": "no suspension recorded"}
         if self.check_mode:
-            planned = {**before, "scheduler": {**before["scheduler"], "enabled": wanted}}
-            return {"status": "planned", "changed": True, "before": before, "after": planned}
-        after = _state(self.read(operation="scheduler", enabled=wanted))
-        if after["scheduler"]["enabled"] is not wanted and self.tool != "dirsync":
-            raise EngineFailed(f"the scheduler is still {'on' if not wanted else 'off'} after the change")
-        # DirSync's scheduler comes back as it was recorded, which may be stopped: `after` says so
-        return {"status": "done", "changed": True, "before": before, "after": after}
+            return {"status": "planned", "changed": True, "before": before, "after": before,
+                    "plan": ["close the upgrade (remove the scheduler record)"]}
+        after = _state(self.read(operation="scheduler", enabled=bool(before["scheduler"]["enabled"]),
+                                 record="remove"))
+        if after["record"] is not None:
+            raise EngineFailed("the scheduler record is still there after removing it")
+        return {"status": "done", "changed": True, "before": before, "after": after,
+                "evidence": "upgrade closed: the scheduler record is removed"}
 
     def _auto_upgrade(self) -> dict:
         if self.tool != "connect":

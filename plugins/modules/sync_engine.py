@@ -26,11 +26,12 @@ options:
     description:
       - What to do. C(suspend) turns sync cycles off for an upgrade and records on the server, once, how the
         scheduler was (C(HKLM\\SOFTWARE\\EntraSyncUpgrade\\Scheduler); DirSync C(...\\DirSyncScheduler));
-        C(resume) puts it back as recorded and removes the record (C(unchanged) without a record), so an upgrade
-        stopped anywhere in between is resumed correctly by a later run.
+        C(resume) puts it back as recorded (C(unchanged) without a record, or when it already is); C(close)
+        removes the record once the upgrade's delta cycle has succeeded. An upgrade stopped anywhere in between
+        is finished by a later run (detection reports the record as C(unfinished_upgrade)).
     type: str
     required: true
-    choices: [status, scheduler, suspend, resume, cycle, auto_upgrade]
+    choices: [status, scheduler, suspend, resume, close, cycle, auto_upgrade]
   tool:
     description: The sync tool the assessment found (C(sync.tool) of sync_facts).
     type: str

@@ -265,7 +265,9 @@ def _upgrade(entry: dict, steps: Mapping) -> dict | None:
     verify = _map(own.get("verify"))
     waiting = _map(own.get("waiting"))
     stopped = _map(own.get("stopped"))
-    if stopped and _str(stopped.get("step")) in ("upgrade", "deploy", "verify"):
+    if not stopped and prepare.get("stopped"):  # it stopped before the upgrade (the prepare table says where)
+        stopped = prepare["stopped"]
+    if stopped:
         state = "stopped"
     elif waiting:
         state = "waiting"
