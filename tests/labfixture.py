@@ -73,6 +73,18 @@ class Lab:
     def clear_log(self, host: str) -> None:
         (config.log_dir() / f"{host}.jsonl").unlink(missing_ok=True)
 
+    def autopilot(self, on: bool, delay: float = 1) -> None:
+        """The lab's operator autopilot: does each handoff's step `delay` seconds after its note appears."""
+        args = ["on", "--delay", str(delay)] if on else ["off"]
+        subprocess.run([sys.executable, "-m", "lab", "autopilot", *args], cwd=REPO, env=env(), check=True,
+                       capture_output=True)
+
+    def operator(self, host: str, step: str | None = None, wrong: str | None = None) -> subprocess.CompletedProcess:
+        """The lab's operator does the step of the host's newest handoff note (or the named one)."""
+        return subprocess.run([sys.executable, "-m", "lab", "operator", host, *([step] if step else []),
+                               *(["--wrong", wrong] if wrong else [])], cwd=REPO, env=env(), capture_output=True,
+                              text=True)
+
     # Ansible ---------------------------------------------------------------------------
     def playbook(self, plays: list[dict] | str, *args: str, check: bool = False) -> PlaybookRun:
         """Run a playbook (YAML text/list, or a path relative to the repo) with the json callback."""
