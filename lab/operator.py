@@ -112,6 +112,8 @@ class Operator:
                 twin.files.write(installer, labmsi.build(16384, OLD_VERSION))
             if step == "upgrade":
                 return wizard.upgrade(self._need(installer, note, "Installer"))
+            if step == "auto_upgrade":
+                return self._auto_upgrade(twin, wizard, self._param(note, "Version"))
             if step == "wizard_files":
                 return wizard.wizard_files(self._need(installer, note, "Installer"))
             if step == "dirsync_export":
@@ -130,6 +132,18 @@ class Operator:
                                                   n.lower().endswith("migratedpolicy.json") for n in files)
                                               else "json_export")
             return wizard.install(installer, files, method, staging)
+
+    @staticmethod
+    def _auto_upgrade(twin, wizard: Wizard, version: str) -> dict:
+        """Microsoft's automatic upgrade, which the autopilot stands in for: only on a server whose auto-upgrade
+        state is Enabled, with the package Microsoft's service downloads (UNCONFIRMED: where it keeps it)."""
+        state = (twin.state.get("sync") or {}).get("auto_upgrade")
+        if state != "Enabled":
+            raise OperatorError(f"automatic upgrade is {state or 'not available'} here: Microsoft's service does "
+                                "not upgrade this server")
+        package = twin.expand_env("%ProgramData%\AADConnect\AutoUpgrade\AzureADConnect.msi")
+        twin.files.write(package, labmsi.build(16384, version))
+        return wizard.upgrade(package)
 
     @staticmethod
     def _settings(twin, path: str) -> dict[str, bytes]:

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The demo on the built-in lab (`make demo` starts the lab first): the read-only assessment of every lab host,
-# then the upgrade run as a dry run (--check --diff: nothing changes, it says what it would do), then the upgrade
-# run itself (backups, installers, prerequisites). Prints the report's path last.
+# then the upgrade run as a dry run (--check --diff: nothing changes, it says what it would do, handoffs
+# included), then the upgrade run itself: backups, installers, prerequisites, the in-place upgrades and the
+# parallel deployments. The lab's operator autopilot stands in for the human at each wizard step (a real run
+# prints the instructions and waits: docs/runbook.md). Prints the report's path last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ANSIBLE_DEPRECATION_WARNINGS=false
 python -m lab reset >/dev/null   # every demo starts from the profiles
+python -m lab autopilot off >/dev/null   # the dry run hands nothing over
 
 step() { printf '\n==== %s\n\n' "$1"; }
 
@@ -27,8 +30,10 @@ ansible-playbook playbooks/assess.yml || [ $? -eq 2 ]
 step "2/3 The upgrade run as a dry run: upgrade.yml --check --diff (changes nothing)"
 run_upgrade --check --diff
 
-step "3/3 The upgrade run: back up, stage the installer, check the prerequisites"
-run_upgrade
+step "3/3 The upgrade run: back up, stage the installer, check the prerequisites, upgrade or deploy, verify"
+python -m lab autopilot on --delay 2   # the lab's operator does each wizard step 2 s after its note appears
+run_upgrade -e sync_upgrade_serial=4
+python -m lab autopilot off >/dev/null
 
 echo
 echo "Lab: make lab-status | make lab-down.  Backups: backups/<host>/.  Report (JSON, Markdown, HTML):"

@@ -25,8 +25,8 @@ from .errors import NotSimulated
 
 HEADER = "entra-sync-upgrade handoff v1"
 FOLDER = r"C:\Users\Public\Desktop"
-STEPS = ("upgrade", "wizard_files", "dirsync_export", "install_import", "install_migrate", "install_manual",
-         "staging_on", "staging_off")
+STEPS = ("upgrade", "auto_upgrade", "wizard_files", "dirsync_export", "install_import", "install_migrate",
+         "install_manual", "staging_on", "staging_off")
 _FIELD = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9-]*): ?(?P<value>.*)$")
 _HOST = re.compile(r"^(?P<name>\S+)(?: \((?P<computer>[^)]*)\))?$")
 

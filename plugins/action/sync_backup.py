@@ -92,16 +92,10 @@ class ActionModule(ActionBase):
 
     def remote(self, name: str, request: dict) -> dict:
         """Run one project script on the host and return its document."""
-        out = self._low_level_execute_command(_script.command_line(),
-                                              in_data=_script.build(name, request).encode("utf-8"), sudoable=False)
-        if out["rc"] != 0:
-            raise BackupFailed(f"the {name} script failed on the host (rc {out['rc']}): "
-                               f"{to_text(out['stderr']).strip()[:500] or to_text(out['stdout']).strip()[:500]}")
         try:
-            return _script.parse_document(out["stdout"], name)[name]
-        except ValueError as exc:
+            return _script.run(self, name, request)
+        except _script.ScriptFailed as exc:
             raise BackupFailed(str(exc)) from None
-
 
 class _Backup:
     def __init__(self, action: ActionModule, host: str, root: Path, args: dict, items: list[dict], when: str,

@@ -68,19 +68,13 @@ class ActionModule(ActionBase):
 
     def remote(self, request: dict) -> dict:
         """Run the script once; its document, or EngineFailed with the host's error."""
-        out = self._low_level_execute_command(_script.command_line(),
-                                              in_data=_script.build(SCRIPT, request).encode("utf-8"), sudoable=False)
-        if out["rc"] != 0:
-            raise EngineFailed(f"the {SCRIPT} script failed on the host (rc {out['rc']}): "
-                               f"{to_text(out['stderr']).strip()[:500] or to_text(out['stdout']).strip()[:500]}")
         try:
-            doc = _script.parse_document(out["stdout"], SCRIPT)[SCRIPT]
-        except ValueError as exc:
+            doc = _script.run(self, SCRIPT, request)
+        except _script.ScriptFailed as exc:
             raise EngineFailed(str(exc)) from None
         if doc.get("error"):
             raise EngineFailed(f"{request['operation']} on {request['tool']}: {doc['error']}")
         return doc
-
 
 class _Operation:
     def __init__(self, action: ActionModule, args: dict, check_mode: bool):

@@ -204,14 +204,9 @@ class _Handoff:
     def _note(self, what: str, lines: list[str] | None = None) -> dict:
         request = {"action": what, "folder": self.args["note_folder"], "name": handoff.note_name(self.step),
                    "lines": lines or []}
-        out = self.action._low_level_execute_command(_script.command_line(), sudoable=False,
-                                                     in_data=_script.build("handoff-note", request).encode("utf-8"))
-        if out["rc"] != 0:
-            raise NoteFailed(f"the handoff-note script failed on the host (rc {out['rc']}): "
-                             f"{to_text(out['stderr']).strip()[:500] or to_text(out['stdout']).strip()[:500]}")
         try:
-            doc = _script.parse_document(out["stdout"], "handoff-note")["handoff-note"]
-        except ValueError as exc:
+            doc = _script.run(self.action, "handoff-note", request)
+        except _script.ScriptFailed as exc:
             raise NoteFailed(str(exc)) from None
         if doc.get("error"):
             raise NoteFailed(f"the note {doc.get('path') or self.args['note_folder']} ({what}): {doc['error']}")

@@ -27,7 +27,6 @@ import shutil
 from pathlib import Path
 
 from ansible.errors import AnsibleError
-from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _backup_store as store
 from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _chunked_fetch as chunked_fetch
@@ -103,14 +102,9 @@ class ActionModule(ActionBase):
 
     # the remote scripts ----------------------------------------------------------------------------------------
     def remote(self, name: str, request: dict) -> dict:
-        out = self._low_level_execute_command(_script.command_line(),
-                                              in_data=_script.build(name, request).encode("utf-8"), sudoable=False)
-        if out["rc"] != 0:
-            raise SettingsFailed(f"the {name} script failed on the host (rc {out['rc']}): "
-                                 f"{to_text(out['stderr']).strip()[:500] or to_text(out['stdout']).strip()[:500]}")
         try:
-            return _script.parse_document(out["stdout"], name)[name]
-        except ValueError as exc:
+            return _script.run(self, name, request)
+        except _script.ScriptFailed as exc:
             raise SettingsFailed(str(exc)) from None
 
     def settings(self, request: dict) -> dict:

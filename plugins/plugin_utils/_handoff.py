@@ -31,8 +31,8 @@ from dataclasses import dataclass
 
 from ._version import parse_version
 
-STEPS = ("upgrade", "wizard_files", "dirsync_export", "install_import", "install_migrate", "install_manual",
-         "staging_on", "staging_off")
+STEPS = ("upgrade", "auto_upgrade", "wizard_files", "dirsync_export", "install_import", "install_migrate",
+         "install_manual", "staging_on", "staging_off")
 PLANNED, UNCHANGED, WAITING, DONE, FAILED = "planned", "unchanged", "waiting", "done", "failed"
 STATUSES = (PLANNED, UNCHANGED, WAITING, DONE, FAILED)
 MODES = ("wait", "stop")

@@ -44,6 +44,10 @@ class ScriptOutputError(ValueError):
     """The script's stdout held no JSON document."""
 
 
+class ScriptFailed(Exception):
+    """The script did not run to its document: a non-zero exit, or no JSON document (the message says which)."""
+
+
 def marker(name: str, version: int = 1) -> str:
     return f"# entra-sync-upgrade:{name} v{version}"
 
@@ -109,3 +113,22 @@ def parse_document(stdout, key: str) -> dict:
             return doc
     snippet = text.strip()[:300] or "(empty)"
     raise ScriptOutputError(f"the {key} script printed no JSON document; stdout began: {snippet}")
+
+
+def run(action, name: str, request: dict) -> dict:
+    """Run one project script on an action plugin's host and return its document (the value under its name);
+    ScriptFailed with the host's own words when it exits non-zero or prints no document."""
+    out = action._low_level_execute_command(command_line(), in_data=build(name, request).encode("utf-8"),
+                                            sudoable=False)
+    if out["rc"] != 0:
+        stderr = _text(out.get("stderr")).strip()[:500]
+        raise ScriptFailed(f"the {name} script failed on the host (rc {out['rc']}): "
+                           f"{stderr or _text(out.get('stdout')).strip()[:500]}")
+    try:
+        return parse_document(out["stdout"], name)[name]
+    except ValueError as exc:
+        raise ScriptFailed(str(exc)) from None
+
+
+def _text(value) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value or "")
