@@ -141,7 +141,7 @@ class Operator:
         if state != "Enabled":
             raise OperatorError(f"automatic upgrade is {state or 'not available'} here: Microsoft's service does "
                                 "not upgrade this server")
-        package = twin.expand_env("%ProgramData%\AADConnect\AutoUpgrade\AzureADConnect.msi")
+        package = twin.expand_env(r"%ProgramData%\AADConnect\AutoUpgrade\AzureADConnect.msi")
         twin.files.write(package, labmsi.build(16384, version))
         return wizard.upgrade(package)
 
