@@ -165,6 +165,21 @@ class _Operation:
         return {"status": "done", "changed": True, "before": before, "after": after,
                 "evidence": "upgrade closed: the scheduler record is removed"}
 
+    def _scheduler(self) -> dict:
+        wanted = bool(self.args["enabled"])
+        doc = self.read()
+        before = _state(doc)
+        if before["scheduler"]["enabled"] is wanted:
+            return {"status": "unchanged", "changed": False, "before": before, "after": before}
+        if self.check_mode:
+            planned = {**before, "scheduler": {**before["scheduler"], "enabled": wanted}}
+            return {"status": "planned", "changed": True, "before": before, "after": planned}
+        after = _state(self.read(operation="scheduler", enabled=wanted))
+        if after["scheduler"]["enabled"] is not wanted and self.tool != "dirsync":
+            raise EngineFailed(f"the scheduler is still {'on' if not wanted else 'off'} after the change")
+        # DirSync's scheduler comes back as it was recorded, which may be stopped: `after` says so
+        return {"status": "done", "changed": True, "before": before, "after": after}
+
     def _auto_upgrade(self) -> dict:
         if self.tool != "connect":
             raise EngineFailed(f"auto-upgrade is a feature of Entra Connect only, not of {self.tool}")

@@ -54,7 +54,7 @@ class ActionModule(ActionBase):
         self._supports_check_mode = True
         result = super().run(tmp, task_vars)
         _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        host = task_vars["inventory_hostname"]
+        host = self._task.delegate_to or task_vars["inventory_hostname"]  # the server it runs on
         try:
             parameters = _parameters(args["parameters"])
             checks = handoff.validate(args["step"], args["instructions"], parameters, args["expect"], args["mode"],

@@ -62,7 +62,7 @@ class ActionModule(ActionBase):
         self._supports_check_mode = True
         result = super().run(tmp, task_vars)
         _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        host = task_vars["inventory_hostname"]
+        host = self._task.delegate_to or task_vars["inventory_hostname"]  # the server it runs on
         try:
             outcome = self._dispatch(host, args)
         except (SettingsFailed, store.StoreError, chunked_fetch.FetchFailed) as exc:

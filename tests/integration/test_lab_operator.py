@@ -89,8 +89,6 @@ def test_the_autopilot_installs_a_staging_target_after_its_delay(hosts):
     assert {c["name"] for c in sync["connectors"]} == {"corp.contoso.com", "contoso.onmicrosoft.com - AAD"}
 
 
-@pytest.mark.xfail(strict=True, reason="detection bug (plugins/plugin_utils/_classify.py _product): the wizard's "
-                   "AzureADConnect.exe alone makes it say 'connect' where no sync engine is installed; reported")
 def test_wizard_files_alone_are_no_sync_engine(hosts):
     lab = hosts
     leave(lab, TARGET, "wizard_files", "2026-03-01T10:00:00Z", Installer=MSI)

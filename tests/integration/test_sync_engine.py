@@ -120,3 +120,24 @@ def test_an_initial_cycle_on_a_staging_server_imports_and_syncs_but_never_export
     profiles = [r["run_profile"] for r in done["runs"]]
     assert profiles and "Export" not in profiles
     assert set(profiles) == {"Full Import", "Full Synchronization"}
+
+
+def test_suspend_records_how_the_scheduler_was_until_close_and_each_step_runs_once(lab):
+    host, record = "connect24-staging-2022", r"HKLM\SOFTWARE\EntraSyncUpgrade\Scheduler"
+    lab.reset(host)
+    digest = lab.digest(host)
+    planned = engine(lab, host, check=True, operation="suspend", tool="connect")
+    assert planned["status"] == "planned" and lab.digest(host) == digest
+    off = engine(lab, host, operation="suspend", tool="connect")
+    assert off["status"] == "done" and off["after"]["scheduler"]["enabled"] is False
+    assert off["after"]["record"] == {"enabled": True} and lab.twin(host).registry.key_exists(record)
+    assert engine(lab, host, operation="suspend", tool="connect")["status"] == "unchanged"
+    back = engine(lab, host, operation="resume", tool="connect")
+    assert back["status"] == "done" and back["after"]["scheduler"]["enabled"] is True
+    assert back["after"]["record"] == {"enabled": True}, "the record stays until the upgrade is closed"
+    assert engine(lab, host, operation="resume", tool="connect")["status"] == "unchanged"
+    closed = engine(lab, host, operation="close", tool="connect")
+    assert closed["status"] == "done" and closed["after"]["record"] is None
+    assert not lab.twin(host).registry.key_exists(record)
+    assert engine(lab, host, operation="close", tool="connect")["status"] == "unchanged"
+    assert engine(lab, host, operation="resume", tool="connect")["status"] == "unchanged"
