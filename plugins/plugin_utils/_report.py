@@ -372,7 +372,8 @@ def summary_table(report: Mapping, max_width: int = 36) -> str:
     """Fixed-width text table of a report (host | tool | version | OS | objects | status: the path, or why the host
     was not assessed | urgency)."""
     with_prepare = _map(_map(report).get("summary")).get("prepare") is not None
-    headers = ("HOST", "TOOL", "VERSION", "OS", "OBJECTS", "STATUS", "URGENCY") + (("PREPARE",) if with_prepare else ())
+    headers = ("HOST", "TOOL", "VERSION", "OS", "OBJECTS", "STATUS", "URGENCY") + (
+        ("PREPARE", "UPGRADE") if with_prepare else ())
     rows = []
     for entry in _list(_map(report).get("hosts")):
         entry = _map(entry)
@@ -391,7 +392,8 @@ def summary_table(report: Mapping, max_width: int = 36) -> str:
             _cell(f"{objects:,}" if objects is not None else None, max_width),
             _cell(path, max_width),
             _cell(urgency, max_width),
-        ] + ([_cell(_prepare_cell(_map(entry.get("prepare"))), max_width)] if with_prepare else []))
+        ] + ([_cell(_prepare_cell(_map(entry.get("prepare"))), max_width),
+              _cell(_upgrade_cell(_map(entry.get("upgrade"))), max_width)] if with_prepare else []))
     widths = [max(len(row[index]) for row in [list(headers), *rows]) for index in range(len(headers))]
 
     def line(cells):
@@ -415,14 +417,31 @@ def summary_table(report: Mapping, max_width: int = 36) -> str:
     prepare = _map(summary.get("prepare"))
     if prepare:
         out.append("Prepared: " + ", ".join(f"{count} {state}" for state, count in prepare.items()))
+    upgrade = _map(summary.get("upgrade"))
+    if upgrade:
+        out.append("Upgrade: " + ", ".join(f"{count} {state.replace('_', ' ')}" for state, count in upgrade.items()))
     for item in _list(summary.get("stopped_hosts")):
         item = _map(item)
         out.append(f"STOPPED {item.get('host')} at {item.get('step')}: {item.get('cause')}")
+    for item in _list(summary.get("waiting_hosts")):
+        item = _map(item)
+        out.append(f"WAITING {item.get('host')} for the operator at {item.get('step')} on {item.get('on')}: "
+                   f"{item.get('title')} (instructions: {item.get('note_path')} and the report)")
     for entry in _list(_map(report).get("hosts")):
         missing = _list(_map(_map(entry).get("prepare")).get("missing"))
         if missing and not _map(_map(entry).get("prepare")).get("stopped"):
             out.append(f"MISSING {_map(entry).get('host')}: {'; '.join(str(m) for m in missing)}")
     return "\n".join(out)
+
+
+def _upgrade_cell(upgrade: Mapping) -> str | None:
+    if not upgrade:
+        return None
+    if upgrade.get("state") == "waiting":
+        return f"waits at {_map(upgrade.get('waiting')).get('step')}"
+    if upgrade.get("state") == "stopped":
+        return f"stopped: {_map(upgrade.get('stopped')).get('step')}"
+    return str(upgrade.get("state"))
 
 
 def _prepare_cell(prepare: Mapping) -> str | None:

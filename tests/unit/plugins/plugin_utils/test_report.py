@@ -504,7 +504,9 @@ def _upgrade_steps():
     steps["connect-inplace"].update(backup=DONE, stopped=None, prerequisites=ok,
                                     installer={"status": "done", "version": "2.5.190.0", "path": "C:\\i.msi"})
     steps["connect-inplace"]["upgrade"] = {
-        "status": "done", "method": "handoff", "steps": [
+        "status": "done", "method": "handoff",
+        "auto_upgrade": {"eligible": True, "state": "Enabled", "met": ["LocalDB"], "unmet": [],
+                         "unverified": ["the default MSOL_ account"]}, "steps": [
             {"name": "scheduler suspended", "status": "done", "evidence": "SyncCycleEnabled True -> False"},
             {"name": "upgrade (operator handoff)", "status": "done", "evidence": "version 2.5.190.0 after 12 s"}]}
     steps["connect-inplace"]["verify"] = {"status": "passed", "checks": [{"name": "version", "ok": True,
@@ -529,6 +531,10 @@ def test_the_report_shows_steps_done_the_step_a_host_waits_at_and_the_verificati
     assert by["target-new"]["waiting"]["instructions"] == ["Run the installer", "Choose /migrate"]
     assert report["summary"]["upgrade"] == {"done": 1, "waiting": 2, "planned": 0, "stopped": 0, "not_started": 0}
     assert [w["host"] for w in report["summary"]["waiting_hosts"]] == ["dirsync-old", "target-new"]
+    text = summary_table(report)
+    assert "UPGRADE" in text and "waits at install_migrate" in text
+    assert "Upgrade: 1 done, 2 waiting, 0 planned, 0 stopped, 0 not started" in text
+    assert "WAITING target-new for the operator at install_migrate on target-new" in text
 
 
 def test_a_failed_verification_is_a_stop_with_its_differences():
@@ -554,3 +560,5 @@ def test_both_pages_show_the_upgrade_and_the_operator_instructions(autoescape):
     text = _render("report.md.j2", report, autoescape)
     assert "## The upgrade" in text and "Waits for the operator at **install_migrate**" in text
     assert "2. Choose /migrate" in text and "- pass version: runs 2.5.190.0" in text
+    assert "Microsoft's automatic upgrade: **possible** (state Enabled); cannot be read here: the default MSOL_" in text
+    assert "automatic upgrade possible (state Enabled)" in page
