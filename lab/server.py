@@ -85,7 +85,12 @@ def serve() -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     (config.run_dir() / "ready").write_text(str(os.getpid()))
     stop.wait()
+    # each listener's shutdown waits for its serve loop's next poll: stop them all at once, not one after another
+    stoppers = [threading.Thread(target=srv.shutdown) for srv in servers]
+    for thread in stoppers:
+        thread.start()
+    for thread in stoppers:
+        thread.join()
     for srv in servers:
-        srv.shutdown()
         srv.server_close()
     log.info("lab stopped")

@@ -128,16 +128,15 @@ def test_suspend_records_how_the_scheduler_was_until_close_and_each_step_runs_on
     digest = lab.digest(host)
     planned = engine(lab, host, check=True, operation="suspend", tool="connect")
     assert planned["status"] == "planned" and lab.digest(host) == digest
-    off = engine(lab, host, operation="suspend", tool="connect")
-    assert off["status"] == "done" and off["after"]["scheduler"]["enabled"] is False
-    assert off["after"]["record"] == {"enabled": True} and lab.twin(host).registry.key_exists(record)
-    assert engine(lab, host, operation="suspend", tool="connect")["status"] == "unchanged"
-    back = engine(lab, host, operation="resume", tool="connect")
-    assert back["status"] == "done" and back["after"]["scheduler"]["enabled"] is True
+    # one playbook, each operation twice: the second finds nothing to do
+    steps = [op for op in ("suspend", "resume", "close") for _ in range(2)] + ["resume"]
+    tasks = [{"name": f"{n} {op}", "entra.sync_upgrade.sync_engine": {"operation": op, "tool": "connect"}}
+             for n, op in enumerate(steps)]
+    run = lab.playbook([{"hosts": host, "gather_facts": False, "tasks": tasks}])
+    out = [run.results(f"{n} {op}")[host] for n, op in enumerate(steps)]
+    assert [o["status"] for o in out] == ["done", "unchanged", "done", "unchanged", "done", "unchanged", "unchanged"]
+    off, _, back, _, closed, _, _ = out
+    assert off["after"]["scheduler"]["enabled"] is False and off["after"]["record"] == {"enabled": True}
+    assert back["after"]["scheduler"]["enabled"] is True
     assert back["after"]["record"] == {"enabled": True}, "the record stays until the upgrade is closed"
-    assert engine(lab, host, operation="resume", tool="connect")["status"] == "unchanged"
-    closed = engine(lab, host, operation="close", tool="connect")
-    assert closed["status"] == "done" and closed["after"]["record"] is None
-    assert not lab.twin(host).registry.key_exists(record)
-    assert engine(lab, host, operation="close", tool="connect")["status"] == "unchanged"
-    assert engine(lab, host, operation="resume", tool="connect")["status"] == "unchanged"
+    assert closed["after"]["record"] is None and not lab.twin(host).registry.key_exists(record)
