@@ -192,7 +192,8 @@ class _Operation:
         if self.check_mode:
             return {"status": "planned", "changed": True, "before": before, "after": {**before, "auto_upgrade": wanted}}
         after = _state(self.read(operation="auto_upgrade", state=wanted))
-        return {"status": "done", "changed": True, "before": before, "after": after}
+        return {"status": "done", "changed": True, "before": before, "after": after,
+                "evidence": f"automatic upgrade {before['auto_upgrade']} -> {after['auto_upgrade']}"}
 
     def _cycle(self) -> dict:
         if self.tool in NOT_RUN:

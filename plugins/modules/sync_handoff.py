@@ -25,7 +25,7 @@ options:
     description: The step's id; the lab's operator knows each.
     type: str
     required: true
-    choices: [upgrade, wizard_files, dirsync_export, install_import, install_migrate, install_manual, staging_on, staging_off]
+    choices: [upgrade, auto_upgrade, wizard_files, dirsync_export, install_import, install_migrate, install_manual, staging_on, staging_off]
   title:
     description: A one-line title for the run output and the report (default the step id).
     type: str

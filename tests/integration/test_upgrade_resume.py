@@ -132,3 +132,15 @@ def test_an_install_with_staging_off_is_caught_and_the_step_stays_asked_for(lab,
     assert stopped["step"] == "deploy"
     assert "staging mode is on" in stopped["cause"] and "saw staging_mode = False" in stopped["cause"]
     assert lab.twin(TARGET).files.exists(NOTE.format("install_manual")), "the step is still asked for"
+
+
+def test_the_automatic_upgrade_is_enabled_and_waited_for_instead_of_a_handoff(lab, upgrade):
+    lab.autopilot(True, delay=1)  # here the autopilot stands in for Microsoft's service
+    run = upgrade(IN_PLACE, "-e", "sync_upgrade_method=auto_upgrade")
+    assert run.failures() == {}, run.failures()
+    upgrade_result = upgrade_of(IN_PLACE)
+    assert upgrade_result["method"] == "auto_upgrade" and upgrade_result["auto_upgrade"]["eligible"] is True
+    assert steps_of(IN_PLACE) == {"scheduler suspended": "done", "automatic upgrade enabled": "done",
+                                  "automatic upgrade": "done", "scheduler as it was": "done", "delta cycle": "done"}
+    sync = lab.twin(IN_PLACE).state["sync"]
+    assert sync["version"] == VERSION and sync["auto_upgrade"] == "Enabled"
