@@ -44,7 +44,7 @@ integration: setup
 lint: setup
 	$(BIN)/ruff check lab plugins tests benchmarks scripts
 	$(BIN)/yamllint -s .
-	$(BIN)/ansible-lint roles playbooks
+	$(BIN)/ansible-lint roles playbooks upgrade.yml extensions/molecule
 
 demo: setup lab-up
 	@scripts/demo.sh

@@ -26,15 +26,15 @@ _value:
   description: >-
     C(source) (the server an install host serves, else null), C(backup), C(installer), C(prerequisites),
     C(upgrade), C(deploy), C(verify) (the C(sync_backup_result), C(sync_installer_result),
-    C(sync_prerequisites_result), C(sync_upgrade_result), C(sync_deploy_result), C(sync_verify_result) facts),
-    C(waiting) (C(sync_upgrade_waiting): the handoff a host waits at) and C(stopped) (C(sync_upgrade_stopped): step
+    C(sync_prerequisites_result), C(sync_upgrade_in_place_result), C(sync_deploy_parallel_result), C(sync_verify_result) facts),
+    C(waiting) (C(sync_handoff_waiting): the handoff a host waits at) and C(stopped) (C(sync_upgrade_stopped): step
     and cause), each null when absent.
   type: dict
 """
 
 STEP_FACTS = {"backup": "sync_backup_result", "installer": "sync_installer_result",
-              "prerequisites": "sync_prerequisites_result", "upgrade": "sync_upgrade_result",
-              "deploy": "sync_deploy_result", "verify": "sync_verify_result", "waiting": "sync_upgrade_waiting",
+              "prerequisites": "sync_prerequisites_result", "upgrade": "sync_upgrade_in_place_result",
+              "deploy": "sync_deploy_parallel_result", "verify": "sync_verify_result", "waiting": "sync_handoff_waiting",
               "stopped": "sync_upgrade_stopped"}
 
 

@@ -1,7 +1,7 @@
 """The handoff (roles/sync_handoff, action entra.sync_upgrade.sync_handoff), end to end against the lab: real
 Ansible, real WinRM, the note on the twin's all-users desktop.
 
---check writes nothing; stop mode writes the note and ends the host cleanly with sync_upgrade_waiting set, and
+--check writes nothing; stop mode writes the note and ends the host cleanly with sync_handoff_waiting set, and
 a re-run keeps the note; wait mode times out with a message naming the host, the step, what was expected and
 what was seen; wait mode finishes when the step is done while it waits (a test thread changes the twin, as the
 operator would), and a step already done is unchanged with no note.
@@ -14,7 +14,7 @@ import time
 
 from plugins.plugin_utils import _handoff
 
-HANDOFF = "Hand step upgrade to the operator"
+HANDOFF = "Hand the step to the operator: upgrade"
 PUBLISH = "Publish the handoff result"
 NOTE = r"C:\Users\Public\Desktop\entra-sync-upgrade-upgrade.txt"
 INSTRUCTIONS = ["Log on to the server as a local administrator.",
@@ -70,7 +70,7 @@ def test_stop_writes_the_note_ends_the_host_cleanly_and_a_rerun_keeps_it(lab):
         assert waiting["sync_handoff_result"]["status"] == "waiting"
         with_fact = [t for p in run.data["plays"] for t in p["tasks"]
                      if t["task"]["name"].endswith("Record the step this host waits at (the report reads it)")]
-        fact = with_fact[0]["hosts"][host]["ansible_facts"]["sync_upgrade_waiting"]
+        fact = with_fact[0]["hosts"][host]["ansible_facts"]["sync_handoff_waiting"]
         assert fact == {"step": "upgrade", "title": "Upgrade Entra Connect in place", "since": note["issued"],
                         "instructions": INSTRUCTIONS, "note_path": NOTE}
         went_on = [t for p in run.data["plays"] for t in p["tasks"] if t["task"]["name"] == "After the handoff"]
