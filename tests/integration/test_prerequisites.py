@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from lab.twin import power
 from plugins.plugin_utils import _evidence as ev
 from plugins.plugin_utils import _prerequisites as pre
 
@@ -82,37 +81,6 @@ def test_check_mode_changes_nothing_and_lists_what_it_would_fix(lab):
     assert result["plan"][-1] == "restart the server (component_based_servicing, tls12_values_set)"
     regedit = run.results("Set the TLS 1.2 registry values")[DC_2016]["results"]
     assert len(regedit) == 6 and all(r["changed"] and "diff" in r for r in regedit)
-
-
-def test_tls12_off_fails_without_the_fix_and_passes_with_it(lab):
-    lab.reset(DC_2016)
-    lab.edit(DC_2016, tls12_off)
-    digest = lab.digest(DC_2016)
-
-    stopped = lab.playbook(play(DC_2016))
-    result = result_of(stopped, DC_2016)
-    assert stopped.failures() == {DC_2016: 1}
-    assert result["status"] == "failed" and not result["rebooted"] and result["reboot_required"]
-    assert not checks(result)["tls12"]["ok"] and checks(result)["tls12"]["found"].startswith("0 of 8")
-    assert "tls12:" in result["cause"] and "pending_reboot: restart pending (component_based_servicing)" in \
-        result["cause"]
-    assert lab.digest(DC_2016) == digest  # reported, not fixed, not restarted
-
-    fixed = lab.playbook(play(DC_2016, FIX_AND_RESTART))
-    assert not fixed.failures(), fixed.data
-    result = result_of(fixed, DC_2016)
-    assert (result["status"], result["rebooted"], result["reboot_required"]) == ("done", True, False)
-    assert result["fixed"][-1] == "restarted" and len(result["fixed"]) == 9
-    twin = lab.twin(DC_2016)
-    assert tls12_values(twin) == {(p, n): want for p, n, want in ev.TLS12}
-    assert twin.power.boot_count == 1 and not twin.registry.key_exists(power.CBS_REBOOT_PENDING)
-    assert twin.power.last_shutdown_event["comment"] == "Restart by entra-sync-upgrade before the Entra Connect " \
-                                                        "installation"
-
-    again = lab.playbook(play(DC_2016, FIX_AND_RESTART))
-    assert not again.failures() and again.changed() == 0
-    assert result_of(again, DC_2016)["status"] == "unchanged"
-    assert lab.twin(DC_2016).power.boot_count == 1
 
 
 def test_the_tls_fix_without_a_restart_stops_the_host_until_it_has_restarted(lab):

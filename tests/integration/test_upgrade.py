@@ -69,7 +69,7 @@ def dry_run(lab, options):
 
 @pytest.fixture(scope="module")
 def real_runs(lab, dry_run, options):
-    lab.autopilot(True, delay=1)
+    lab.autopilot(True, delay=0.3)
     try:
         first = lab.playbook("upgrade.yml", *options)
         report = latest_report()
@@ -169,6 +169,20 @@ def test_a_second_run_changes_nothing_and_finds_every_server_where_the_first_lef
     for target, _ in DEPLOYED.values():
         assert upgrade[target]["state"] == "done" and upgrade[target]["verify"]["status"] == "passed"
         assert all(s["status"] == "unchanged" for s in upgrade[target]["steps"]), upgrade[target]["steps"]
+
+
+def test_every_source_was_backed_up_verified_and_the_tls_fix_ran_only_where_allowed(real_runs):
+    # (the whole-lab backup and the TLS 1.2 fix are proven here, on the run that needs them)
+    _, report, twins, _, _ = real_runs
+    prepare = by_host(report, "prepare")
+    for host in SOURCES:
+        backup = prepare[host]["steps"]["backup"]
+        assert backup["status"] == "done", (host, backup)
+        manifest = json.loads((Path(backup["path"]) / "manifest.json").read_text())
+        assert manifest["status"] == "verified" and all(f["verified"] for f in manifest["files"]), host
+    stopped = {i["host"]: i["cause"] for i in report["summary"]["stopped_hosts"]}
+    assert "tls12" in stopped["connect1-2016"] and "sync_prerequisites_fix_tls12: true" in stopped["connect1-2016"]
+    assert twins["connect23-2019"].power.state["boot_count"] >= 1  # fixed, then restarted, as allowed
 
 
 def test_the_backups_stay_on_the_controller_owner_only(real_runs, options):

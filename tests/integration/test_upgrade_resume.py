@@ -135,7 +135,7 @@ def test_an_install_with_staging_off_is_caught_and_the_step_stays_asked_for(lab,
 
 
 def test_the_automatic_upgrade_is_enabled_and_waited_for_instead_of_a_handoff(lab, upgrade):
-    lab.autopilot(True, delay=1)  # here the autopilot stands in for Microsoft's service
+    lab.autopilot(True, delay=0.3)  # here the autopilot stands in for Microsoft's service
     run = upgrade(IN_PLACE, "-e", "sync_upgrade_method=auto_upgrade")
     assert run.failures() == {}, run.failures()
     upgrade_result = upgrade_of(IN_PLACE)
