@@ -4,7 +4,7 @@ A project script starts with `# entra-sync-upgrade:<name> v<N>`; the lab runs th
 registered here under <name>, against the twin, exactly where a real host would run the script.
 """
 
-from . import backup_read, backup_stage, handoff_note, probe, settings_export, stdin_script, sync_engine
+from . import backup_read, backup_stage, handoff_note, probe, services, settings_export, stdin_script, sync_engine
 
 PROJECT_SCRIPTS: dict = {
     "probe": probe.run,  # plugins/plugin_utils/powershell/probe.ps1
@@ -14,4 +14,5 @@ PROJECT_SCRIPTS: dict = {
     "settings-export": settings_export.run,  # plugins/plugin_utils/powershell/settings-export.ps1
     "handoff-note": handoff_note.run,  # plugins/plugin_utils/powershell/handoff-note.ps1
     "sync-engine": sync_engine.run,  # plugins/plugin_utils/powershell/sync-engine.ps1
+    "services": services.run,  # plugins/plugin_utils/powershell/services.ps1
 }
