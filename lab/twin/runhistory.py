@@ -18,6 +18,11 @@ too (UNCONFIRMED: the exact text). SyncCycleEnabled false does not refuse a manu
 scheduler's own cycles (the page: disable the cycle "if you need to have your own synchronization cycle
 process"; UNCONFIRMED that Start-ADSyncSyncCycle itself is accepted then, as the lab assumes).
 
+Pending exports: what a connector's space holds to export (`sync.pending_exports`, connector name -> counts of
+adds, updates and deletes; a profile or a test sets them, none by default). A staging server keeps them (it never
+exports: Microsoft's staging-server guide reviews them with csexport before the server goes active); a successful
+Export run on a connector empties its count, a failed one leaves it.
+
 Fault `sync_run_result` (twin state `faults`, set by tests): {"run_profile": "Export" | "Import" | "Sync" | a
 full name, "connector": name (optional, else every connector), "result": a run result string}; the matching
 runs end with that result (e.g. completed-export-errors, stopped-deletion-threshold-exceeded,
@@ -149,6 +154,8 @@ class RunHistory:
             self.scheduler.update(SyncCycleInProgress=False, NextSyncCyclePolicyType="Delta")
 
     def _record(self, step: dict) -> None:
+        if step["run_profile"] == EXPORT and step["result"] == "success":
+            (self.sync.get("pending_exports") or {}).pop(step["connector"], None)
         history = self.sync.setdefault("run_history", [])
         number = 1 + max((r["RunNumber"] for r in history if r["ConnectorId"] == step["connector_id"]), default=0)
         host = self.twin.state["hostname"]
@@ -170,6 +177,12 @@ class RunHistory:
         now = time.time() if now is None else now
         cycle = self.sync.get("cycle") or {}
         return [s["connector"] for s in cycle.get("steps") or [] if s["start"] <= now < s["end"]][:1]
+
+    def pending_exports(self, connector: str) -> dict:
+        """csexport <connector> /f:x, counted the way Microsoft's CSExportAnalyzer reports it: add, update, delete."""
+        self.settle()
+        counts = (self.sync.get("pending_exports") or {}).get(connector) or {}
+        return {kind: int(counts.get(kind, 0)) for kind in ("add", "update", "delete")}
 
     def results(self, connector_id: str | None = None, number: int | None = None) -> list[dict]:
         """Get-ADSyncRunProfileResult [-ConnectorId] [-NumberRequested]: newest first."""

@@ -19,7 +19,8 @@ from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _script
 SCRIPT = "sync-engine"
 ARGUMENT_SPEC = {
     "operation": {"type": "str", "required": True,
-                  "choices": ["status", "scheduler", "suspend", "resume", "close", "cycle", "auto_upgrade"]},
+                  "choices": ["status", "scheduler", "suspend", "resume", "close", "cycle", "auto_upgrade",
+                              "pending_exports"]},
     "tool": {"type": "str", "required": True, "choices": ["connect", "aadsync", "dirsync"]},
     "enabled": {"type": "bool"},
     "policy": {"type": "str", "default": "delta", "choices": ["delta", "initial"]},
@@ -194,6 +195,20 @@ class _Operation:
         after = _state(self.read(operation="auto_upgrade", state=wanted))
         return {"status": "done", "changed": True, "before": before, "after": after,
                 "evidence": f"automatic upgrade {before['auto_upgrade']} -> {after['auto_upgrade']}"}
+
+    def _pending_exports(self) -> dict:
+        """What each connector would export (csexport, as Microsoft's staging-server guide reviews it): read-only."""
+        if self.tool != "connect":
+            raise EngineFailed(f"pending exports are read on Entra Connect only, not on {self.tool}")
+        doc = self.read(operation="pending_exports")
+        state = _state(doc)
+        pending = [{"connector": str(p.get("connector")), **{k: int(p.get(k) or 0) for k in ("add", "update", "delete")}}
+                   for p in doc.get("pending") or []]
+        totals = {k: sum(p[k] for p in pending) for k in ("add", "update", "delete")}
+        return {"status": "done", "changed": False, "before": state, "after": state, "pending": pending,
+                "totals": totals, "evidence": "pending exports: " + (", ".join(
+                    f"{p['connector']}: {p['add']} adds, {p['update']} updates, {p['delete']} deletes"
+                    for p in pending) or "no connectors")}
 
     def _cycle(self) -> dict:
         if self.tool in NOT_RUN:

@@ -15,6 +15,10 @@ description:
   - C(cycle) starts C(Start-ADSyncSyncCycle -PolicyType Delta|Initial) on Entra Connect, waits until the engine
     is idle and returns the run profile results of that cycle. A staging server imports and synchronizes but never
     exports. Cycles on Azure AD Sync and DirSync are not run by the toolkit (the task fails and says so).
+  - C(pending_exports) reads what each connector would export, as Microsoft's staging-server guide reviews it
+    before a staging server goes active - C(csexport.exe "<connector>" <file> /f:x) per connector, its pending
+    export deltas counted as adds (C(add)), updates (C(update), C(replace)) and deletes (C(delete), C(delete-add)).
+    Read-only; Entra Connect only.
   - C(auto_upgrade) sets C(Set-ADSyncAutoUpgrade -AutoUpgradeState Enabled|Disabled) (Entra Connect only;
     C(Suspended) is set by the system, never by the toolkit).
   - Uses the project's PowerShell 2.0-safe script over the host's raw WinRM connection. The ADSync cmdlets need
@@ -31,7 +35,7 @@ options:
         is finished by a later run (detection reports the record as C(unfinished_upgrade)).
     type: str
     required: true
-    choices: [status, scheduler, suspend, resume, close, cycle, auto_upgrade]
+    choices: [status, scheduler, suspend, resume, close, cycle, auto_upgrade, pending_exports]
   tool:
     description: The sync tool the assessment found (C(sync.tool) of sync_facts).
     type: str
@@ -135,6 +139,15 @@ plan:
   returned: check mode
   type: list
   elements: str
+pending:
+  description: For C(pending_exports), each connector with its counts of C(add), C(update) and C(delete).
+  returned: when operation is pending_exports
+  type: list
+  elements: dict
+totals:
+  description: For C(pending_exports), the counts over every connector (C(add), C(update), C(delete)).
+  returned: when operation is pending_exports
+  type: dict
 failed_runs:
   description: The runs among C(runs) (for C(status), the newest per connector and run profile) whose result is not
     C(success).

@@ -21,6 +21,7 @@ AADSYNC_TASK = "Azure AD Sync Scheduler"
 DIRSYNC_SERVICE = "MSOnline"
 RECORD_KEY = r"HKLM\SOFTWARE\EntraSyncUpgrade\DirSyncScheduler"
 SCHEDULER_RECORD_KEY = r"HKLM\SOFTWARE\EntraSyncUpgrade\Scheduler"
+CSEXPORT = "%ProgramFiles%\\Microsoft Azure AD Sync\\Bin\\csexport.exe"
 WMI_START_MODE = {"auto": "Auto", "delayed": "Auto", "manual": "Manual", "disabled": "Disabled", "boot": "Boot",
                   "system": "System"}
 WMI_STATE = {"running": "Running", "stopped": "Stopped", "paused": "Paused"}
@@ -54,7 +55,7 @@ class _Engine:
         self.operation = str(_get(self.request, "operation") or "")
         self.out = {"tool": self.tool, "operation": self.operation, "version": None, "scheduler": None,
                     "in_progress": None, "running": [], "auto_upgrade": None, "run_history": None, "cycle": None,
-                    "record": None, "error": None}
+                    "record": None, "pending": None, "error": None}
 
     def run(self) -> dict:
         try:
@@ -93,6 +94,8 @@ class _Engine:
             self.out["cycle"] = engine.start_sync_cycle(self.user, str(_get(self.request, "policy")))["Result"]
         elif self.operation == "auto_upgrade":
             engine.set_auto_upgrade(self.user, str(_get(self.request, "state")))
+        elif self.operation == "pending_exports":
+            self.out["pending"] = self._pending_exports(engine)
         scheduler = engine.invoke("Get-ADSyncScheduler", self.user)[0]
         self.out["scheduler"] = {"enabled": bool(scheduler.get("SyncCycleEnabled")),
                                  "suspended": bool(scheduler.get("SchedulerSuspended")),
@@ -112,6 +115,14 @@ class _Engine:
                                  "end": _round_trip(run["EndDate"])})
             self.out["run_history"] = runs
         self.out["record"] = self._read_record()
+
+    def _pending_exports(self, engine) -> list[dict]:
+        """csexport per connector, counted as the script counts the XML (the model answers the counts)."""
+        if not self.twin.files.exists(self._expand(CSEXPORT)):
+            raise ScriptError(f"The term '{self._expand(CSEXPORT)}' is not recognized as the name of a cmdlet, "
+                              "function, script file, or operable program.")
+        return [{"connector": c["name"], **engine.history.pending_exports(c["name"])}
+                for c in engine.invoke("Get-ADSyncConnector", self.user)]
 
     # how the scheduler was before an upgrade suspended it (connect, aadsync) ----------------------------------
     def _record(self, enabled: bool) -> None:

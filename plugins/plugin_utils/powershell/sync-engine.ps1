@@ -13,6 +13,9 @@
 #            scheduler comes back exactly as it was. PowerShell 2.0-safe.
 #   connect, aadsync: `record` = write | remove keeps how the scheduler was before an upgrade suspended it, under
 #            HKLM\SOFTWARE\EntraSyncUpgrade\Scheduler (Enabled), so a later run puts it back as it was
+#   connect: pending_exports runs csexport.exe "<connector>" <file> /f:x per connector (Microsoft's staging-server
+#            guide) and counts the pending export deltas by operation: add; update and replace (update);
+#            delete and delete-add (delete). The file goes to %TEMP% and is removed after it is read.
 # The controller decides whether anything needs to change (check mode, idempotence); this script only acts.
 
 $ErrorActionPreference = 'Stop'
@@ -25,12 +28,13 @@ $DirSyncService = 'MSOnline'
 $RecordKey = 'HKLM:\SOFTWARE\EntraSyncUpgrade\DirSyncScheduler'
 $ServiceKey = 'HKLM:\SYSTEM\CurrentControlSet\Services\MSOnline'
 $SchedulerRecordKey = 'HKLM:\SOFTWARE\EntraSyncUpgrade\Scheduler'
+$CsExport = [Environment]::ExpandEnvironmentVariables('%ProgramFiles%\Microsoft Azure AD Sync\Bin\csexport.exe')
 
 $tool = [string]$request['tool']
 $operation = [string]$request['operation']
 $out = @{ 'tool' = $tool; 'operation' = $operation; 'version' = $null; 'scheduler' = $null; 'in_progress' = $null;
     'running' = (New-Object System.Collections.ArrayList); 'auto_upgrade' = $null; 'run_history' = $null;
-    'cycle' = $null; 'record' = $null; 'error' = $null }
+    'cycle' = $null; 'record' = $null; 'pending' = $null; 'error' = $null }
 
 # how the scheduler was before the upgrade suspended it (connect, aadsync); written once, removed on resume
 function Set-SchedulerRecord([string]$Action, [bool]$Enabled) {
@@ -95,6 +99,38 @@ function Read-AdSyncState([int]$History) {
     }
 }
 
+# csexport's XML streamed (a connector space can be large): each cs-object's unapplied-export delta, by operation
+function Read-PendingExports {
+    $pending = New-Object System.Collections.ArrayList
+    foreach ($connector in @(Get-ADSyncConnector)) {
+        $file = Join-Path $env:TEMP ('entra-sync-upgrade-pending-' + [string]$connector.Identifier + '.xml')
+        & $CsExport ([string]$connector.Name) $file '/f:x' | Out-Null
+        if ($LASTEXITCODE -ne 0) { throw ('csexport failed for ' + [string]$connector.Name + ' (exit ' + $LASTEXITCODE + ')') }
+        $counts = @{ 'connector' = [string]$connector.Name; 'add' = 0; 'update' = 0; 'delete' = 0 }
+        $reader = [System.Xml.XmlReader]::Create($file)
+        try {
+            $inExport = $false
+            while ($reader.Read()) {
+                if ($reader.NodeType -eq [System.Xml.XmlNodeType]::Element -and $reader.Name -eq 'unapplied-export') {
+                    $inExport = -not $reader.IsEmptyElement
+                } elseif ($reader.NodeType -eq [System.Xml.XmlNodeType]::EndElement -and $reader.Name -eq 'unapplied-export') {
+                    $inExport = $false
+                } elseif ($inExport -and $reader.NodeType -eq [System.Xml.XmlNodeType]::Element -and $reader.Name -eq 'delta') {
+                    $op = [string]$reader.GetAttribute('operation')
+                    if ($op -eq 'add') { $counts['add'] += 1 }
+                    elseif ($op -eq 'update' -or $op -eq 'replace') { $counts['update'] += 1 }
+                    elseif ($op -eq 'delete' -or $op -eq 'delete-add') { $counts['delete'] += 1 }
+                }
+            }
+        } finally {
+            $reader.Close()
+            Remove-Item -LiteralPath $file -Force -ErrorAction SilentlyContinue
+        }
+        [void]$pending.Add($counts)
+    }
+    return $pending
+}
+
 try {
     if ($tool -eq 'connect') {
         $out['version'] = Get-FileVersion $AdSyncEngine
@@ -107,6 +143,8 @@ try {
             $out['cycle'] = [string]$started.Result
         } elseif ($operation -eq 'auto_upgrade') {
             Set-ADSyncAutoUpgrade -AutoUpgradeState ([string]$request['state'])
+        } elseif ($operation -eq 'pending_exports') {
+            $out['pending'] = Read-PendingExports
         }
         Read-AdSyncState ([int]$request['history'])
         $out['record'] = Read-SchedulerRecord
