@@ -363,7 +363,8 @@ def _unfinished_upgrade(e: Evidence) -> dict | None:
 
 
 def _deployment(e: Evidence, warnings: list[str]) -> dict | None:
-    """The toolkit's mark on a parallel target ({source, source_computer, started}); None without one."""
+    """The toolkit's mark on a parallel target ({source, source_computer, started, cutover}); None without one.
+    cutover is {completed, old_server} once the cutover made the target the active server (roles/sync_cutover)."""
     text = e.text(ev.DEPLOYMENT_MARKER)
     if text is None:
         return None
@@ -374,8 +375,14 @@ def _deployment(e: Evidence, warnings: list[str]) -> dict | None:
     if not isinstance(doc, dict) or not isinstance(doc.get("source"), str):
         warnings.append(f"{ev.DEPLOYMENT_MARKER} is not the toolkit's deployment mark: ignored")
         return None
+    cutover = doc.get("cutover")
+    if cutover is not None and not (isinstance(cutover, dict) and isinstance(cutover.get("completed"), str)):
+        warnings.append(f"{ev.DEPLOYMENT_MARKER}: its cutover entry is not the toolkit's: ignored")
+        cutover = None
     return {"source": doc["source"], "source_computer": _str(doc.get("source_computer")),
-            "started": _str(doc.get("started"))}
+            "started": _str(doc.get("started")),
+            "cutover": None if cutover is None else {"completed": cutover["completed"],
+                                                     "old_server": _str(cutover.get("old_server"))}}
 
 
 def _result(tool: str, product, version, install_path) -> dict:

@@ -250,6 +250,26 @@ def _no_tool(c):
     c.stopped = True
 
 
+def _cut_over(c) -> bool:
+    """This server's parallel target carries its deployment and the cutover made the target the active server."""
+    assessment = c.options.get("target_assessment") or {}
+    mark = _map(_map(assessment.get("facts")).get("deployment"))
+    return (c.options.get("source_host") is not None and mark.get("source") == c.options["source_host"]
+            and isinstance(mark.get("cutover"), dict))
+
+
+def _replaced(c):
+    cutover = c.options["target_assessment"]["facts"]["deployment"]["cutover"]
+    target, mode = c.options.get("target_host"), cutover.get("old_server")
+    c.add("reasons", f"cut over to {target} on {cutover.get('completed')}: the new server is the active one; this "
+          f"server stays {'a staging-mode standby' if mode == 'standby' else 'disabled'} (playbooks/rollback.yml "
+          "brings it back while the new server has not exported)")
+    if mode == "standby" and c.tool == "connect":
+        c.add("warnings", f"the standby runs {c.tool} {c.vtext}: upgrade it or remove it once the new server has "
+              "proved itself (Microsoft's swing migration)")
+    c.stopped = True
+
+
 def _unknown(c):
     c.add("blockers", f"sync tool {c.tool!r}: the evidence does not say what runs here, so no path can be "
           "decided (see the facts' warnings)" if c.tool not in TOOLS else
@@ -527,6 +547,7 @@ RULES: list[Rule] = [
     # evidence: no decision without it
     Rule("R-NOT-ASSESSED", lambda c: c.options.get("status", "assessed") != "assessed", _not_assessed),
     Rule("R-NO-SYNC-TOOL", _is("none"), _no_tool),
+    Rule("R-CUT-OVER", _cut_over, _replaced),
     Rule("R-UNKNOWN-EVIDENCE", lambda c: c.tool not in TOOLS or (c.tool == "connect" and c.version is None),
          _unknown),
     # product

@@ -307,7 +307,10 @@ def test_wizard_files_next_to_dirsync_leave_dirsync_the_tool():
 @pytest.mark.parametrize(("text", "expected"), [
     (None, None),
     ('{"source": "dirsync-2008r2", "source_computer": "DIRSYNC01", "started": "2026-12-03T10:00:00Z"}',
-     {"source": "dirsync-2008r2", "source_computer": "DIRSYNC01", "started": "2026-12-03T10:00:00Z"}),
+     {"source": "dirsync-2008r2", "source_computer": "DIRSYNC01", "started": "2026-12-03T10:00:00Z", "cutover": None}),
+    ('{"source": "a", "started": "x", "cutover": {"completed": "2026-12-04T10:00:00Z", "old_server": "standby"}}',
+     {"source": "a", "source_computer": None, "started": "x",
+      "cutover": {"completed": "2026-12-04T10:00:00Z", "old_server": "standby"}}),
     ("not json", None), ('{"source": 3}', None)])
 def test_deployment_mark(text, expected):
     doc = bare()
@@ -537,3 +540,11 @@ def test_ubr_sql_version_and_domain_membership_are_read():
     assert f["database"]["version"] == "13.0.6300.2"
     f = classify(classify_lab_doc("server_2025"))
     assert (f["os"]["build"], f["os"]["ubr"], f["os"]["part_of_domain"]) == (26100, 4061, True)
+
+
+def test_a_cutover_entry_that_is_not_the_toolkit_s_is_ignored_with_a_warning():
+    doc = bare()
+    doc["text_files"][ev.DEPLOYMENT_MARKER] = {"exists": True, "text": '{"source": "a", "cutover": "yes"}'}
+    f = classify(doc)
+    assert f["deployment"]["source"] == "a" and f["deployment"]["cutover"] is None
+    assert any("cutover entry" in w for w in f["warnings"])
