@@ -25,7 +25,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _backup_catalog as catalog
 from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _backup_store as store
 from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _chunked_fetch as chunked_fetch
-from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _script
+from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _engine_record, _script
 
 ARGUMENT_SPEC = {
     "facts": {"type": "dict", "required": True},
@@ -279,7 +279,7 @@ class _Backup:
                 "status": store.FAILED, "cause": "the backup did not finish", "server_folder": self.folder,
                 "database": {"included": db_item is not None, "kind": db_item["kind"] if db_item else None},
                 "items": [], "files": [], "bytes": 0, "fingerprint": self._fingerprint(self.plan_doc),
-                "vault_id": None}
+                "vault_id": None, "engine": _engine_record.from_facts(self.facts)}
 
     def _item_report(self, staged: dict) -> list[dict]:
         return [{"id": i["id"], "kind": i["kind"], "what": i["what"], "required": i["required"],

@@ -27,15 +27,16 @@ _value:
     C(source) (the server an install host serves, else null), C(backup), C(installer), C(prerequisites),
     C(upgrade), C(deploy), C(verify) (the C(sync_backup_result), C(sync_installer_result),
     C(sync_prerequisites_result), C(sync_upgrade_in_place_result), C(sync_deploy_parallel_result), C(sync_verify_result) facts),
-    C(waiting) (C(sync_handoff_waiting): the handoff a host waits at) and C(stopped) (C(sync_upgrade_stopped): step
-    and cause), each null when absent.
+    C(waiting) (C(sync_handoff_waiting): the handoff a host waits at), C(stopped) (C(sync_upgrade_stopped): step
+    and cause), C(cutover) and C(rollback) (C(sync_cutover_result), C(sync_rollback_result): run on a new server
+    by playbooks/cutover.yml and playbooks/rollback.yml), each null when absent.
   type: dict
 """
 
 STEP_FACTS = {"backup": "sync_backup_result", "installer": "sync_installer_result",
               "prerequisites": "sync_prerequisites_result", "upgrade": "sync_upgrade_in_place_result",
               "deploy": "sync_deploy_parallel_result", "verify": "sync_verify_result", "waiting": "sync_handoff_waiting",
-              "stopped": "sync_upgrade_stopped"}
+              "stopped": "sync_upgrade_stopped", "cutover": "sync_cutover_result", "rollback": "sync_rollback_result"}
 
 
 def upgrade_steps(host_vars) -> dict:

@@ -276,6 +276,41 @@ def _install_manual(ctx) -> dict:
     }
 
 
+def _staging(ctx, on: bool) -> dict:
+    """Staging mode is switched only in the wizard (Configure staging mode): Microsoft's DirSync upgrade page for
+    the cutover, the staging-server page for the way back."""
+    role = ctx.get("role") or ("the server" if on else "the new server")
+    why = ctx.get("why") or ""
+    return {
+        "title": f"Turn staging mode {'on' if on else 'off'} on {ctx['computer']}",
+        "instructions": [
+            f"Sign in to {ctx['computer']} ({role}) as a local Administrator who is in ADSyncAdmins.",
+            *([why] if why else []),
+            "Open Microsoft Entra Connect from the Start menu or the desktop (the configuration wizard, not the "
+            "installer package) and select Configure.",
+            "Select Configure staging mode, Next, and sign in with a Hybrid Identity Administrator account.",
+            f"{'Select' if on else 'Clear'} \"Enable staging mode\" and select Next.",
+            "On Ready to configure clear \"Start the synchronization process when configuration completes\": the "
+            "run starts the cycle itself and checks its results." if not on else
+            "On Ready to configure keep \"Start the synchronization process when configuration completes\" as it is.",
+            "Select Configure, wait for \"Configuration complete\", select Exit.",
+        ],
+        "parameters": {"Staging": "on" if on else "off"},
+        "expect": [_check("tool", "the sync engine is Entra Connect", equals="connect"),
+                   _check("staging_mode", f"staging mode is {'on' if on else 'off'}", equals=on),
+                   _check("services.ADSync.state", "the ADSync service runs", equals="running")],
+    }
+
+
+def _staging_off(ctx) -> dict:
+    return _staging(ctx, False)
+
+
+def _staging_on(ctx) -> dict:
+    return _staging(ctx, True)
+
+
 _STEPS = {"upgrade": _upgrade, "auto_upgrade": _auto_upgrade, "wizard_files": _wizard_files, "dirsync_export": _dirsync_export,
-          "install_import": _install_import, "install_migrate": _install_migrate, "install_manual": _install_manual}
+          "install_import": _install_import, "install_migrate": _install_migrate, "install_manual": _install_manual,
+          "staging_off": _staging_off, "staging_on": _staging_on}
 STEPS = tuple(_STEPS)

@@ -69,3 +69,16 @@ def checks(facts: dict, engine: dict, diff: dict, target_version: str, expect_st
                                              isinstance(n, dict))
     add("configuration", clean is True, detail)
     return out
+
+
+def export_state(runs: list | None) -> dict:
+    """From a server's run history (sync_engine's `runs`, oldest first): {exported: it has run an Export,
+    verified: every connector's newest Export is a success, failed: the connectors whose newest Export is not}.
+    A staging server never exports, so `exported` is what tells a rollback whether the way back is still clean."""
+    newest: dict[str, dict] = {}
+    for run in runs or []:
+        if isinstance(run, dict) and run.get("run_profile") == "Export":
+            newest[str(run.get("connector"))] = run
+    failed = sorted(name for name, run in newest.items() if run.get("result") != "success")
+    return {"exported": bool(newest), "verified": bool(newest) and not failed, "failed": failed,
+            "connectors": sorted(newest)}
