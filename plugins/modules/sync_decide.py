@@ -16,7 +16,7 @@ options:
   status:
     description: The host's assessment status from M(entra.sync_upgrade.sync_facts); anything but C(assessed) blocks.
     type: str
-    choices: [assessed, unreachable, auth_failed, tls_failed, probe_failed]
+    choices: [assessed, unreachable, auth_failed, tls_failed, probe_failed, connection_refused]
     default: assessed
   cause: {description: What to check when the host was not assessed (the detection's C(cause))., type: str}
   policy_file:

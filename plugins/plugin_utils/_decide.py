@@ -33,7 +33,7 @@ from ._version import parse_version
 DEFAULT_POLICY = Path(__file__).resolve().parents[2] / "policy" / "lifecycle.yml"
 TARGET_VAR, RISK_VAR, FORCE_VAR = "sync_upgrade_target", "sync_upgrade_accept_in_place_risk", "sync_upgrade_path"
 TOOLS = ("dirsync", "aadsync", "connect", "mim_connector")
-STATUSES = ("assessed", "unreachable", "auth_failed", "tls_failed", "probe_failed")  # see _status.py
+STATUSES = ("assessed", "unreachable", "auth_failed", "tls_failed", "probe_failed", "connection_refused")  # see _status.py
 OPTIONS = {  # option -> (description of what it takes, check)
     "forced_path": ("None, 'auto', 'in_place' or 'parallel'", lambda v: v in (None, "auto", "in_place", "parallel")),
     "accept_in_place_risk": ("true or false", lambda v: isinstance(v, bool)),

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 # The decision paths, most severe first (the order summaries and tables use).
 PATHS = ("blocked", "parallel", "in_place", "none")
 # Why a host was not assessed (plugin_utils/_status.py), and "incomplete" for a host with no result at all.
-NOT_ASSESSED = ("unreachable", "auth_failed", "tls_failed", "probe_failed", "incomplete")
+NOT_ASSESSED = ("unreachable", "auth_failed", "tls_failed", "probe_failed", "connection_refused", "incomplete")
 # Statuses a host row can have: a decision path, or why there is none.
 STATUSES = (*PATHS, *NOT_ASSESSED, "unknown")
 INCOMPLETE_CAUSE = "no assessment result: the assessment did not finish for this host (see the run output)"

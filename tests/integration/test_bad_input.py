@@ -1,0 +1,103 @@
+"""Bad input stops a host with a clear error before anything changes (issue 10): unsafe connection settings are
+refused before the host is contacted, and wrong credentials or an unreachable host leave the server as it was.
+
+One assess run on three hosts, each with its own connection settings (an override inventory): Basic over plain
+HTTP, certificate validation off, and the lab's NTLM-encrypted HTTP listener (allowed). Then the allowances.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.labfixture import REPO
+
+PREFLIGHT = "Refuse an unsafe connection before contacting the host"
+DETECT = "Detect the sync tool (one read-only WinRM command, PowerShell 2.0-safe)"
+BASIC_HTTP, NO_VALIDATION, NTLM_HTTP = "target-2022-b", "target-2022-c", "target-2022-d"
+
+
+def override(lab, tmp_path, hostvars: dict) -> str:
+    lines = ["all:", "  hosts:"]
+    for host, variables in hostvars.items():
+        lines.append(f"    {host}:")
+        lines += [f"      {key}: {json.dumps(value)}" for key, value in variables.items()]
+    path = tmp_path / "override.yml"
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def unsafe(lab, tmp_path_factory):
+    hosts = [BASIC_HTTP, NO_VALIDATION, NTLM_HTTP]
+    http = lambda host: {"ansible_winrm_scheme": "http", "ansible_port": lab.hosts[host].http_port}  # noqa: E731
+    path = override(lab, tmp_path_factory.mktemp("bad_input"), {
+        BASIC_HTTP: {**http(BASIC_HTTP), "ansible_winrm_transport": "basic"},
+        NO_VALIDATION: {"ansible_winrm_server_cert_validation": "ignore"},
+        NTLM_HTTP: http(NTLM_HTTP)})
+    for host in hosts:
+        lab.clear_log(host)
+    before = lab.digest(*hosts)
+    run = lab.playbook("playbooks/assess.yml", "-i", "inventories/lab/hosts.yml", "-i", path, "--limit",
+                       ",".join(hosts))
+    contacted = {host: len(lab.log(host)) for host in hosts}
+    allowed = lab.playbook("playbooks/assess.yml", "-i", "inventories/lab/hosts.yml", "-i", path, "--limit",
+                           NO_VALIDATION, "-e", "sync_assess_allow_unvalidated_certificate=true")
+    return run, before, lab.digest(*hosts), contacted, allowed
+
+
+@pytest.mark.parametrize("host,words", [
+    (BASIC_HTTP, "with Basic authentication (ansible_winrm_transport basic) sends the password in the clear"),
+    (NO_VALIDATION, "ansible_winrm_server_cert_validation: ignore turns off the check of the server's certificate"),
+])
+def test_an_unsafe_connection_is_refused_before_the_host_is_contacted(unsafe, host, words):
+    run, before, after, contacted, _ = unsafe
+    result = run.results(PREFLIGHT)[host]["ansible_facts"]["sync_assess_result"]
+    cause = result["cause"]
+    assert result["status"] == "connection_refused" and cause.startswith(f"{host} was not contacted: "), result
+    assert words in cause and "sync_assess_allow_" in cause
+    assert "Nothing was changed; fix the inventory and re-run." in cause
+    assert contacted[host] == 0, "not a single WinRM request reached the host"
+    assert after == before
+    decision = run.results("Decide the upgrade path by Microsoft's rules")[host]["decision"]
+    assert decision["path"] == "blocked" and decision["blockers"][0]["rule"] == "R-NOT-ASSESSED"
+    failed = run.results("Fail the hosts that could not be assessed")[host]
+    assert failed["msg"] == f"not assessed (connection_refused): {cause}"
+    assert run.failures()[host] == 1
+
+
+def test_ntlm_over_http_is_encrypted_and_allowed(unsafe):
+    run, _, _, contacted, _ = unsafe
+    assert run.results(DETECT)[NTLM_HTTP]["status"] == "assessed"
+    assert contacted[NTLM_HTTP] > 0 and NTLM_HTTP not in run.failures()
+
+
+def test_an_explicit_allowance_lets_the_host_be_contacted(unsafe):
+    *_, allowed = unsafe
+    assert allowed.results(DETECT)[NO_VALIDATION]["status"] == "assessed"
+    assert not allowed.failures(), allowed.stats
+
+
+@pytest.mark.parametrize("extra,status,words", [
+    (["-e", "ansible_password=Not-The-Password1"], "auth_failed", "check ansible_user and ansible_password"),
+    (["-e", "ansible_port=1"], "unreachable", "no WinRM connection: check the host name"),
+])
+def test_wrong_credentials_or_an_unreachable_host_change_nothing_and_say_what_to_check(lab, extra, status, words):
+    host = "dirsync-2008r2"
+    before = lab.digest(host)
+    run = lab.playbook("upgrade.yml", "--limit", host, *extra)
+    assert lab.digest(host) == before
+    detected = run.results(DETECT)[host]
+    assert detected["status"] == status and words in detected["cause"], detected
+    assert run.failures() == {host: 1} and run.changed() == 0
+    assert "Not-The-Password1" not in json.dumps(run.data)
+
+
+def test_a_bad_choice_is_refused_by_the_argument_spec_before_any_task(lab):
+    before = lab.digest("target-2022")
+    run = lab.playbook("playbooks/assess.yml", "--limit", "target-2022", "-e", "sync_upgrade_path=sideways")
+    assert run.failures() == {"target-2022": 1} and lab.digest("target-2022") == before
+    text = json.dumps(run.data)
+    assert "sync_assess_forced_path must be one of: auto, in_place, parallel" in text, text[-2000:]
+    assert (REPO / "roles" / "sync_assess" / "meta" / "argument_specs.yml").is_file()
