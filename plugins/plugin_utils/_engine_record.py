@@ -117,3 +117,20 @@ def cutover_plan(facts: dict | None, wanted: str = "standby") -> dict:
     exports no more (engine_is_off) and its services stopped and disabled in stop order (engine_off)."""
     plan = cutover_mode(facts, wanted)
     return {**plan, "off": engine_is_off(facts, plan["mode"]), "services_off": engine_off(facts)}
+
+
+def as_recorded(facts: dict | None, record: dict | None) -> bool:
+    """The server's engine is as the record has it: every recorded service in its state and start mode, and (Entra
+    Connect) staging mode and the scheduler as they were. False without a record."""
+    if not isinstance(record, dict) or not record.get("services"):
+        return False
+    facts = facts or {}
+    seen = {str(s.get("name", "")).lower(): s for s in facts.get("services") or [] if isinstance(s, dict)}
+    for wanted in record["services"]:
+        now = seen.get(str(wanted.get("name", "")).lower()) or {}
+        if (now.get("state"), now.get("start_mode")) != (wanted.get("state"), wanted.get("start_mode")):
+            return False
+    scheduler = facts.get("scheduler") if isinstance(facts.get("scheduler"), dict) else {}
+    if record.get("scheduler_enabled") is not None and scheduler.get("enabled") != record["scheduler_enabled"]:
+        return False
+    return facts.get("tool") != "connect" or facts.get("staging_mode") == record.get("staging_mode")
