@@ -1,5 +1,5 @@
 """python -m lab up | down | status | snapshot [HOST...] | reset [HOST...] | log HOST | operator HOST [STEP] |
-autopilot on|off | serve"""
+autopilot on|off | fault HOST KIND [--when W] [--times N] [--param K=V] | fault HOST --clear | fault --list | serve"""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import time
 
 from . import autopilot, config
 from .operator import WRONG, Operator, OperatorError
+from .twin import faults as fault_model
 from .twin.store import TwinStore
 from .wsman import requestlog
 
@@ -177,6 +178,43 @@ def operate(args) -> int:
     return 0
 
 
+def _param(text: str) -> tuple[str, object]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise fault_model.FaultError(f"--param {text!r}: expected KEY=VALUE")
+    for convert in (int, float):
+        try:
+            return key, convert(value)
+        except ValueError:
+            pass
+    return key, None if value == "null" else value
+
+
+def fault(args) -> int:
+    """Inject a fault on a host, clear a host's faults, or list every host's (lab/twin/faults.py)."""
+    store = _store()
+    if args.list:
+        for h in _selected([args.host] if args.host else []):
+            for rule in store.load(h.name).faults.peek() if store.path(h.name).exists() else []:
+                print(json.dumps({"host": h.name, **rule}, sort_keys=True))
+        return 0
+    if not args.host or (not args.clear and not args.kind):
+        print("lab fault: name a host and a kind (or --clear, or --list)", file=sys.stderr)
+        return 2
+    _selected([args.host])
+    with store.session(args.host) as twin:
+        if args.clear:
+            print(f"{args.host}: cleared {twin.faults.clear()} fault(s)")
+            return 0
+        try:
+            rule = twin.faults.add(args.kind, args.when, args.times, **dict(_param(p) for p in args.param))
+        except (fault_model.FaultError, TypeError) as exc:
+            print(f"lab fault: {exc}", file=sys.stderr)
+            return 2
+    print(f"{args.host}: {json.dumps(rule, sort_keys=True)}")
+    return 0
+
+
 def set_autopilot(args) -> int:
     state = autopilot.read_state(config.autopilot_state())
     delay = state["delay"] if args.delay is None else args.delay
@@ -222,6 +260,17 @@ def main(argv=None) -> int:
     p.add_argument("mode", choices=("on", "off"))
     p.add_argument("--delay", type=float, help=f"seconds after a note appears (default {autopilot.DEFAULT_DELAY:g})")
     p.set_defaults(func=set_autopilot)
+    p = sub.add_parser("fault", help="inject a fault on a host (per step), clear a host's faults, or list them")
+    p.add_argument("host", nargs="?")
+    p.add_argument("kind", nargs="?", choices=tuple(fault_model.KINDS))
+    p.add_argument("--when", help="fire only when the host is asked this: a project script's marker name, a "
+                                  "module's name, a command-line substring, a wizard step or a service")
+    p.add_argument("--times", type=int, default=1, help="how many times it fires (0: until cleared; default 1)")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="the kind's parameters, e.g. code=3010, service=ADSync, seconds=5, free_bytes=0")
+    p.add_argument("--clear", action="store_true", help="remove every fault of the host")
+    p.add_argument("--list", action="store_true", help="print the faults (of the host, or of every host)")
+    p.set_defaults(func=fault)
     sub.add_parser("serve", help="run the lab in the foreground").set_defaults(func=serve)
     args = parser.parse_args(argv)
     try:

@@ -75,6 +75,9 @@ class Operator:
         except (OperatorError, WizardError, ValueError, NotSimulated) as exc:
             self._log(**record, ok=False, changed=False, message=str(exc))
             raise OperatorError(f"{host}: step {note.step} failed: {exc}") from None
+        if result.get("failed"):  # the package ran and failed (an installer exit code): the step is not done
+            self._log(**record, ok=False, changed=False, message=result["message"])
+            raise OperatorError(f"{host}: step {note.step} failed: {result['message']}")
         self._log(**record, ok=True, changed=bool(result.get("changed")), message=result["message"])
         return {**record, **result}
 

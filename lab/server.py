@@ -52,7 +52,7 @@ def build_servers(hosts: list[config.LabHost], creds: config.Credentials) -> lis
     for host in hosts:
         store.ensure(host.name, host.profile, host.hostname)
         dispatcher = Dispatcher(host.name, store, creds.username, PROJECT_SCRIPTS, modules.run)
-        endpoint = Endpoint(host.name, ShellManager(dispatcher), RequestLog(config.log_dir() / f"{host.name}.jsonl"),
+        endpoint = Endpoint(host.name, ShellManager(dispatcher, fault_hook=dispatcher.fire_fault), RequestLog(config.log_dir() / f"{host.name}.jsonl"),
                             creds.username, creds.password, describe_command=dispatcher.describe,
                             listener=lambda name=host.name: store.listener(name),
                             availability=lambda name=host.name: store.availability(name))

@@ -67,6 +67,19 @@ class Lab:
         change(twin)
         self.store.save(host, twin)
 
+    def fault(self, host: str, kind: str, when: str | None = None, times: int = 1, **params) -> dict:
+        """Inject a fault on a host (lab/twin/faults.py; `python -m lab fault`): the running lab applies it at once."""
+        with self.store.session(host) as twin:
+            return twin.faults.add(kind, when, times, **params)
+
+    def faults(self, host: str) -> list[dict]:
+        """The host's injected faults, each with how many times it `fired`."""
+        return self.store.load(host).faults.peek()
+
+    def clear_faults(self, host: str) -> int:
+        with self.store.session(host) as twin:
+            return twin.faults.clear()
+
     def log(self, host: str) -> list[dict]:
         return requestlog.read(config.log_dir() / f"{host}.jsonl")
 

@@ -51,6 +51,30 @@ class Dispatcher:
             return {"shell": "powershell", "script": "bootstrap"}
         return {"shell": "powershell", "script": "raw", "text": inv.text.strip()[:120]}
 
+    def asked(self, command: str, args: list[str], stdin: bytes) -> tuple[list[str], str]:
+        """What the host is asked, as injected faults match it: (names, text). Names: the project script's marker
+        name (from stdin for the stdin bootstrap), the Ansible module's or helper's name; text: the command line."""
+        line = commandline.command_line(command, args)
+        try:
+            inv = commandline.parse(command, args)
+        except (commandline.CommandLineError, NotSimulated):
+            return [], line
+        names = []
+        payload = ansible_payload.parse(stdin) if inv.shell == "powershell" and stdin else None
+        if payload is not None:
+            script = payload.module_script
+            names.append(script.rsplit(".", 2)[-2] if script else payload.action["name"])
+        for text in (stdin.decode("utf-8", "replace") if stdin and payload is None else "", inv.text):
+            marker = PROJECT_MARKER.search(text)
+            if marker:
+                names.append(marker.group("name"))
+                break
+        return names, inv.text
+
+    def fire_fault(self, command: str, args: list[str], stdin: bytes) -> dict | None:
+        """The injected fault that fires as this command starts (a WinRS fault hook), or None."""
+        return self.store.fire_fault(self.host, "command", *self.asked(command, args, stdin))
+
     def __call__(self, command: str, args: list[str], stdin: bytes, shell) -> tuple[bytes, bytes, int]:
         """The WinRS runner: `shell` carries the shell's `environment` and `codepage`."""
         logon = {"user": self.user, "authentication": getattr(shell, "authentication", "ntlm"),

@@ -10,6 +10,7 @@ from . import modeled, power, profile, winrm
 from .accounts import Accounts
 from .blobs import BlobStore
 from .environment import Environment, expand, overlay
+from .faults import Faults
 from .filesystem import FileSystem
 from .power import Power
 from .products import Products
@@ -51,6 +52,7 @@ class Twin:
         self.accounts = Accounts(self)
         self.storage = Storage(self)
         self.power = Power(self)
+        self.faults = Faults(self)
         self.power.settle()  # time has passed since the state was stored: a restart that ended has booted
 
     # construction -------------------------------------------------------------------------------------------
@@ -176,4 +178,6 @@ class Twin:
     @property
     def free_bytes(self) -> int:
         disk = self.state["disk"]
-        return max(0, int(disk["free_bytes"]) - self.files.used_bytes(disk["system_drive"]))
+        free = max(0, int(disk["free_bytes"]) - self.files.used_bytes(disk["system_drive"]))
+        cap = self.faults.free_bytes_cap()  # the `disk_full` fault
+        return free if cap is None else min(free, cap)

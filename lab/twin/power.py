@@ -123,6 +123,13 @@ class Power:
             "time": now, "process": f"{SHUTDOWN_EXE} ({hostname})", "computer": hostname, "reason": reason,
             "reason_code": code, "type": "restart", "comment": comment, "user": user}
 
+    def restart_now(self, reason: str, now: float | None = None) -> None:
+        """The host restarts at once, not asked by shutdown.exe (the `reboot` fault: a crash, a power cycle, an
+        update's forced restart): no Event 1074, whatever was scheduled is overtaken."""
+        now = time.time() if now is None else now
+        self.state["scheduled"] = {"at": now, "up_at": now + float(self.state["restart_seconds"]),
+                                   "comment": reason, "user": "SYSTEM"}
+
     def abort(self, now: float | None = None) -> None:
         """shutdown.exe /a: Win32Error 1116 when nothing is scheduled (1115 once the shutdown has begun)."""
         now = time.time() if now is None else now

@@ -126,13 +126,16 @@ class RunHistory:
 
     def _result(self, step: dict) -> str:
         fault = self.twin.fault("sync_run_result")
-        for rule in fault if isinstance(fault, list) else [fault] if fault else []:
+        injected = self.twin.faults.sync_results()  # `lab fault HOST sync_run_result`, counted when it fires
+        for rule in (fault if isinstance(fault, list) else [fault] if fault else []) + injected:
             profile = str(rule.get("run_profile", ""))
             kind = {"Import": "Import", "Sync": "Synchronization", "Export": "Export"}.get(profile)
             matches = step["run_profile"].endswith(kind) if kind else step["run_profile"] == profile
             if matches and rule.get("connector") in (None, step["connector"]):
                 if rule.get("result") not in RESULTS:
                     raise ValueError(f"fault sync_run_result: result must be one of {RESULTS}")
+                if rule in injected:
+                    self.twin.faults.count(rule, step["run_profile"])
                 return str(rule["result"])
         return "success"
 

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from .errors import NotSimulated, Win32Error
+from .faults import SERVICE_ERRORS
 
 SERVICES_KEY = r"HKLM\SYSTEM\CurrentControlSet\Services"
 STATES = ("running", "stopped", "paused")
@@ -217,6 +218,9 @@ class ServiceControlManager:
             raise NotSimulated(f"starting the driver {svc.name}")
         if not self.twin.files.exists(self.program_path(svc)):
             raise Win32Error(2, "The system cannot find the file specified.")
+        fault = self.twin.faults.service_start(svc.name)  # the `service_start_fails` fault
+        if fault is not None:
+            raise Win32Error(int(fault["error"]), SERVICE_ERRORS[int(fault["error"])])
         self.runtime[svc.name.lower()] = "running"
         return started + [self.get(svc.name)]
 

@@ -9,7 +9,7 @@ import json
 import os
 from pathlib import Path
 
-from . import power, winrm
+from . import faults, power, winrm
 from .blobs import BlobStore
 from .host import Twin
 
@@ -20,6 +20,7 @@ class TwinStore:
         self.profiles_dir = profiles_dir
         self.blobs = BlobStore(state_dir.parent / "blobs")  # large file bodies (lab/twin/blobs.py)
         self._power_cache: dict[str, tuple[tuple[int, int], dict]] = {}
+        self._fault_cache: dict[tuple[str, str], tuple[tuple[int, int], bool]] = {}
 
     def path(self, host: str) -> Path:
         return self.state_dir / f"{host}.json"
@@ -71,6 +72,22 @@ class TwinStore:
             cached = (version, json.loads(path.read_text()).get("power") or {})
             self._power_cache[host] = cached
         return power.availability({"power": cached[1]})
+
+    def fire_fault(self, host: str, where: str, names: list[str], text: str = "") -> dict | None:
+        """The injected fault (lab/twin/faults.py) of `where` that fires for what the host is asked, counted in the
+        host's state; None when none does. A host without armed faults is answered without taking its lock."""
+        path = self.path(host)
+        stat = path.stat()
+        version = (stat.st_mtime_ns, stat.st_size)
+        cached = self._fault_cache.get((host, where))
+        if cached is None or cached[0] != version:
+            state = json.loads(path.read_text())
+            cached = (version, bool(faults.armed((state.get("faults") or {}).get("injected") or [], where)))
+            self._fault_cache[(host, where)] = cached
+        if not cached[1]:
+            return None
+        with self.session(host) as twin:
+            return twin.faults.fire(where, names, text)
 
     def digest(self, hosts: list[str]) -> str:
         h = hashlib.sha256()

@@ -31,6 +31,7 @@ import uuid
 from pathlib import Path
 
 from . import labmsi, modeled, profile, syncconfig
+from .errors import Win32Error
 from .products import UNINSTALL
 
 PROFILES = Path(__file__).resolve().parents[1] / "profiles"
@@ -54,6 +55,8 @@ LOCALDB_2019 = r"(localdb)\.\ADSync2019"
 DATA_2019 = r"C:\Program Files\Microsoft Azure AD Sync\Data\ADSync2019"
 # UNCONFIRMED: the size of a new ADSync database (LocalDB's model database grown by the install)
 NEW_DATABASE_BYTES = (100 * 2**20, 20 * 2**20)
+# msiexec's exit codes an `installer_exit` fault gives the package (Windows Installer error codes)
+ROLLED_BACK, RESTART_REQUIRED = 1603, 3010
 METHODS = ("json_export", "migrate_settings", "dirsync_export", "manual")
 MIGRATE_SETTINGS_TEXT = (
     "# lab stand-in for MigrateSettings.ps1 (Microsoft-signed; ships in the Connect wizard's Tools folder).\r\n"
@@ -165,14 +168,49 @@ class Wizard:
         elif not any(str(c.get("identifier", "")).lower() == ENTRA_CONNECTOR_ID for c in self.sync.get("connectors") or []):
             raise WizardError(f"The Entra connector GUID {ENTRA_CONNECTOR_ID} is missing: the configuration cannot "
                               "be upgraded (uninstall and install clean instead).")
+        exit_code = self._installer_exit("upgrade", product)
+        if exit_code == ROLLED_BACK:
+            return self._rolled_back(version)
         with all_or_nothing(self.twin):
             if product == "dirsync":
                 self._dirsync_to_connect(version)
             else:
                 self._upgrade_engine(version, product)
             self._write_policy()
-        return {"changed": True, "version": version, "from": installed,
-                "message": f"upgraded {product} {installed} to Microsoft Entra Connect Sync {version}"}
+        message = f"upgraded {product} {installed} to Microsoft Entra Connect Sync {version}"
+        service_error = self._start_sync_service()
+        if service_error:
+            message += f"; the wizard could not start the ADSync service: {service_error}"
+        if exit_code == RESTART_REQUIRED:
+            self.twin.power.require_restart("pending_file_rename")
+            message += "; the installer ended with 3010: a restart is required to complete the installation"
+        return {"changed": True, "version": version, "from": installed, "exit_code": exit_code or 0,
+                "service_error": service_error, "message": message}
+
+    def _installer_exit(self, *asked: str) -> int | None:
+        """The MSI exit code an `installer_exit` fault gives this run of the package (counted), or None."""
+        fault = self.twin.faults.fire("wizard", list(asked))
+        return int(fault["code"]) if fault else None
+
+    @staticmethod
+    def _rolled_back(version: str) -> dict:
+        """msiexec's 1603: the installation failed and Windows Installer rolled it back; nothing changed."""
+        return {"changed": False, "failed": True, "version": version, "exit_code": ROLLED_BACK,
+                "message": f"the {version} package ended with exit code 1603 (Fatal error during installation); "
+                           "Windows Installer rolled it back: nothing changed"}
+
+    def _start_sync_service(self) -> str | None:
+        """The wizard starts ADSync at the end of its configuration; a start that fails leaves it stopped (the
+        wizard reports it; the product stays installed). The error's text, or None."""
+        scm = self.twin.services
+        if scm.peek("ADSync") is None:
+            return None
+        scm.set_state("ADSync", "stopped")
+        try:
+            scm.start("ADSync")
+        except Win32Error as exc:
+            return f"{exc.message} ({exc.code})"
+        return None
 
     def install(self, installer_path: str, settings_files: dict[str, bytes] | None, method: str, staging: bool,
                 configuration: dict | None = None) -> dict:
@@ -186,6 +224,9 @@ class Wizard:
         if self.product() is not None or self.twin.services.peek("ADSync") is not None:
             raise WizardError(f"a sync engine is already installed here ({self.product() or 'ADSync'}): the wizard "
                               "installs only on a clean server")
+        exit_code = self._installer_exit(method, "install")
+        if exit_code == ROLLED_BACK:
+            return self._rolled_back(version)
         with all_or_nothing(self.twin):
             self._lay_down_connect(version, keep_account=False)
             self._new_database({"mms_metaverse": 0, "mms_connectorspace": 0})  # filled by the first cycle
@@ -199,9 +240,12 @@ class Wizard:
             self._write_policy()
         how = ("nothing imported" if settings_files is None and configuration is None
                else "configured by hand" if method == "manual" else f"settings imported ({method})")
-        return {"changed": True, "version": version,
-                "message": f"installed Microsoft Entra Connect Sync {version}, {how}, staging mode "
-                           f"{'on' if staging else 'off'}"}
+        message = (f"installed Microsoft Entra Connect Sync {version}, {how}, staging mode "
+                   f"{'on' if staging else 'off'}")
+        if exit_code == RESTART_REQUIRED:
+            self.twin.power.require_restart("pending_file_rename")
+            message += "; the installer ended with 3010: a restart is required to complete the installation"
+        return {"changed": True, "version": version, "exit_code": exit_code or 0, "message": message}
 
     def set_staging(self, on: bool) -> dict:
         if self.product() != "connect":

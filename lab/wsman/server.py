@@ -13,6 +13,7 @@ import socket
 import ssl
 import struct
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import spnego
@@ -20,7 +21,15 @@ from spnego.channel_bindings import GssChannelBindings
 
 from . import encryption, faults, soap
 from .requestlog import RequestLog
-from .shells import ReceiveTimedOut, ShellManager, ShellQuotaExceeded, ShellSettings, UnknownCommand, UnknownShell
+from .shells import (
+    InjectedFault,
+    ReceiveTimedOut,
+    ShellManager,
+    ShellQuotaExceeded,
+    ShellSettings,
+    UnknownCommand,
+    UnknownShell,
+)
 
 log = logging.getLogger("lab.wsman")
 
@@ -135,13 +144,30 @@ class WSManHandler(BaseHTTPRequestHandler):
             # AllowUnencrypted=false: plain SOAP over HTTP is refused
             self._log(op="?", status=401, bytes_in=length, bytes_out=0, error="unencrypted over http")
             return self._challenge(basic=False)
-        status, reply, entry = self._dispatch(body)
+        try:
+            status, reply, entry = self._dispatch(body)
+        except InjectedFault as exc:
+            return self._apply_fault(exc.args[0], length)
         if encrypted:
             payload = encryption.wrap(self.ntlm_ctx, reply)
             self._send(status, payload, encryption.CONTENT_TYPE)
         else:
             self._send(status, reply, "application/soap+xml;charset=UTF-8")
         self._log(status=status, bytes_in=length, bytes_out=len(reply), **entry)
+
+    def _apply_fault(self, fault: dict, bytes_in: int) -> None:
+        """An injected fault meets the reply that carries a command's result (the command has run)."""
+        asked = (fault.get("last_fired") or {}).get("asked")
+        entry = {"op": "Receive", "bytes_in": bytes_in, "fault": f"injected {fault['kind']}", "asked": asked}
+        if fault["kind"] == "http_500":  # HTTP.sys (or a proxy in front of it) answers 500 with no SOAP body
+            self._log(status=500, bytes_out=0, **entry)
+            return self._send(500, b"", "text/html")
+        if fault["kind"] == "operation_timeout":  # no reply within the client's read timeout, then the reset
+            self._log(status=0, error=f"reply withheld {float(fault['seconds']):g} s", **entry)
+            time.sleep(float(fault["seconds"]))
+        else:
+            self._log(status=0, error="connection reset mid-command", **entry)
+        self._reset()
 
     def _reset(self) -> None:
         """Drop the connection with a TCP reset, as a host going down (or come back) does to an old one."""

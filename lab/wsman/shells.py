@@ -23,6 +23,8 @@ class ShellSettings:
 
 # A runner gets (command, args, stdin, shell settings) and returns (stdout, stderr, rc). It may block.
 Runner = Callable[[str, list[str], bytes, ShellSettings], tuple[bytes, bytes, int]]
+# A fault hook gets (command, args, stdin) as the command starts and returns the injected fault that fires, or None
+FaultHook = Callable[[str, list[str], bytes], dict | None]
 
 MAX_CHUNK = 96 * 1024  # raw bytes per Receive, so each reply stays under pywinrm's MaxEnvelopeSize 153600
 
@@ -43,6 +45,11 @@ class ReceiveTimedOut(TimeoutError):
     pass
 
 
+class InjectedFault(Exception):
+    """The command's result meets an injected fault (lab/twin/faults.py): args[0] is the rule; the protocol
+    layer applies it (drop the connection, answer 500, withhold the reply)."""
+
+
 @dataclass
 class Command:
     id: str
@@ -56,6 +63,7 @@ class Command:
     exit_code: int | None = None
     pending: list[tuple[str, bytes]] = field(default_factory=list)
     cond: threading.Condition = field(default_factory=threading.Condition)
+    fault: dict | None = None  # an injected fault that fired when the command started
 
     def start(self, runner: Runner) -> None:
         self.started = True
@@ -85,8 +93,10 @@ class Shell:
 class ShellManager:
     """The shells of one host. Thread safe: requests on several connections may touch one shell."""
 
-    def __init__(self, runner: Runner, max_shells: int = 30, idle_timeout: float = 7200.0):
+    def __init__(self, runner: Runner, max_shells: int = 30, idle_timeout: float = 7200.0,
+                 fault_hook: FaultHook | None = None):
         self.runner = runner
+        self.fault_hook = fault_hook
         self.max_shells = max_shells
         self.idle_timeout = idle_timeout
         self._shells: dict[str, Shell] = {}
@@ -150,7 +160,7 @@ class ShellManager:
             cmd.stdin_seen = True
             cmd.stdin_closed = cmd.stdin_closed or end
             if end and not cmd.started:
-                cmd.start(self.runner)
+                self._start(cmd)
 
     def receive(self, shell_id, command_id, timeout: float) -> tuple[list[tuple[str, str]], int | None]:
         """Long-poll: wait up to `timeout` for output or completion; raise ReceiveTimedOut if none came."""
@@ -159,12 +169,16 @@ class ShellManager:
         with cmd.cond:
             # A command that never got stdin runs at its first Receive; one being fed waits for End.
             if not cmd.started and not cmd.stdin_seen:
-                cmd.start(self.runner)
-            while not cmd.pending and cmd.exit_code is None:
+                self._start(cmd)
+            # a faulted command's result is met by its fault once it has run: wait for its end, not its output
+            while cmd.exit_code is None and (cmd.fault is not None or not cmd.pending):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise ReceiveTimedOut()
                 cmd.cond.wait(remaining)
+            if cmd.fault is not None:
+                fault, cmd.fault = cmd.fault, None
+                raise InjectedFault(fault)
             streams, size = [], 0
             while cmd.pending and size < MAX_CHUNK:
                 name, data = cmd.pending.pop(0)
@@ -172,6 +186,14 @@ class ShellManager:
                 size += len(data)
             done = cmd.exit_code if not cmd.pending else None
             return streams, done
+
+    def _start(self, cmd: Command) -> None:
+        """Start a command, unless an injected `reboot` takes the host down first (it then never runs)."""
+        cmd.fault = self.fault_hook(cmd.command, cmd.args, bytes(cmd.stdin)) if self.fault_hook else None
+        if cmd.fault is not None and cmd.fault["kind"] == "reboot":
+            cmd.started, cmd.fault = True, None  # the host went down: no output, no exit code, ever
+            return
+        cmd.start(self.runner)
 
     def signal(self, shell_id, command_id) -> None:
         shell = self.get(shell_id)

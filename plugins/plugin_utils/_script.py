@@ -19,6 +19,8 @@ import json
 import re
 from pathlib import Path
 
+from ansible.errors import AnsibleConnectionFailure, AnsibleError
+
 from ._psliteral import render
 
 POWERSHELL_DIR = Path(__file__).resolve().parent / "powershell"
@@ -118,8 +120,20 @@ def parse_document(stdout, key: str) -> dict:
 def run(action, name: str, request: dict) -> dict:
     """Run one project script on an action plugin's host and return its document (the value under its name);
     ScriptFailed with the host's own words when it exits non-zero or prints no document."""
-    out = action._low_level_execute_command(command_line(), in_data=build(name, request).encode("utf-8"),
-                                            sudoable=False)
+    try:
+        out = action._low_level_execute_command(command_line(), in_data=build(name, request).encode("utf-8"),
+                                                sudoable=False)
+    except AnsibleError:
+        raise
+    except Exception as exc:
+        if not _is_transport_error(exc):
+            raise
+        # pywinrm and requests raise their own errors for a connection reset or an HTTP error mid-command (only a
+        # read timeout becomes AnsibleConnectionFailure in Ansible's winrm plugin): say so as a connection failure,
+        # which every caller handles, instead of an unexpected error that skips the caller's own cleanup and result
+        raise AnsibleConnectionFailure(
+            f"the connection failed while the {name} script ran on the host (it may have run to its end there): "
+            f"{type(exc).__name__}: {exc}") from exc
     if out["rc"] != 0:
         stderr = _text(out.get("stderr")).strip()[:500]
         raise ScriptFailed(f"the {name} script failed on the host (rc {out['rc']}): "
@@ -128,6 +142,12 @@ def run(action, name: str, request: dict) -> dict:
         return parse_document(out["stdout"], name)[name]
     except ValueError as exc:
         raise ScriptFailed(str(exc)) from None
+
+
+def _is_transport_error(exc: Exception) -> bool:
+    """An error of the WinRM transport (requests, urllib3, pywinrm, a socket), not of the toolkit's code."""
+    module = type(exc).__module__ or ""
+    return isinstance(exc, OSError) or module.split(".")[0] in ("requests", "urllib3", "winrm", "http")
 
 
 def _text(value) -> str:

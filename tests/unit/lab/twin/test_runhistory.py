@@ -122,6 +122,16 @@ def test_a_fault_makes_the_matching_runs_fail_and_the_cycle_goes_on(rule, failed
     assert {r["Result"] for r in records} == {"success", rule["result"]}
 
 
+def test_an_injected_export_failure_fires_on_its_connector_and_is_counted():
+    twin = twin_of()
+    twin.faults.add("sync_run_result", "export", times=1, connector=AAD, result="completed-export-errors")
+    records = finish(twin)
+    assert {(r["ConnectorName"], r["Result"]) for r in records if r["Result"] != "success"} == {
+        (AAD, "completed-export-errors")}
+    assert twin.faults.peek()[0]["fired"] == 1
+    assert all(r["Result"] == "success" for r in finish(twin, now=2000.0)[-6:])  # fired once: the next one exports
+
+
 def test_a_fault_with_an_unknown_result_is_refused():
     twin = twin_of()
     twin.state["faults"] = {"sync_run_result": {"run_profile": "Export", "result": "broken"}}
