@@ -3,8 +3,8 @@
 target-2022-e: the old server becomes a staging standby). The lab's autopilot does each wizard step.
 
 In order: the dry run changes nothing; a cutover stopped at its handoff goes back cleanly before any export; a
-new server with too many pending deletes is refused before any change while the other pair cuts over; the
-refused pair cuts over once the deletes are gone; a further run changes nothing; rollback refuses once the new
+new server with too many pending deletes is refused before any change while the other pair cuts over; a failing
+export on the new server stops that pair, named; the next run completes it; a further run changes nothing; rollback refuses once the new
 servers have exported, and with sync_rollback_after_export goes back and says what cannot be undone.
 
 Runs after tests/integration/test_upgrade.py (file order) and starts from the estate it saved; run alone, it
@@ -151,9 +151,28 @@ def test_too_many_pending_deletes_refuse_one_pair_before_any_change_while_the_ot
         "staging mode off on target-2022 (operator handoff)"), "the new server went active before the old one stopped"
 
 
-def test_the_refused_pair_cuts_over_once_its_deletes_are_gone_and_the_old_connect_server_is_a_standby(lab, estate):
-    options, backups = estate
+def test_an_export_that_fails_on_the_new_server_stops_the_pair_naming_host_step_and_connector(lab, estate):
+    options, _ = estate
     lab.edit("target-2022-e", lambda twin: twin.state["sync"].pop("pending_exports", None))
+    aad = next(c["name"] for c in lab.twin("target-2022-e").state["sync"]["connectors"] if c["name"].endswith(" - AAD"))
+    lab.fault("target-2022-e", "sync_run_result", "export", times=1, connector=aad, result="completed-export-errors")
+    lab.autopilot(True, delay=0.3)
+    try:
+        run = lab.playbook("playbooks/cutover.yml", *limit("connect24-fullsql-2019", "target-2022-e"), *options)
+    finally:
+        lab.autopilot(False)
+    assert run.rc != 0 and set(run.failures()) == {"target-2022-e"}, run.failures()
+    stopped = change(latest_report())["target-2022-e"]["stopped"]
+    assert stopped["step"] == "cutover (export)" and aad in stopped["cause"] and "Export" in stopped["cause"], stopped
+    assert lab.faults("target-2022-e")[0]["fired"] == 1
+    # the old server stopped exporting before the new one started: never two active servers, even now
+    assert staging(lab.twin("connect24-fullsql-2019")) and not staging(lab.twin("target-2022-e"))
+    assert "cutover" not in json.loads(lab.twin("target-2022-e").files.read(MARK)), "a failed cutover was recorded"
+
+
+def test_the_stopped_pair_completes_on_the_next_run_and_the_old_connect_server_is_a_standby(lab, estate):
+    options, backups = estate
+    lab.clear_faults("target-2022-e")
     lab.autopilot(True, delay=0.3)
     try:
         run = lab.playbook("playbooks/cutover.yml", *limit(*HOSTS), *options)
@@ -166,11 +185,11 @@ def test_the_refused_pair_cuts_over_once_its_deletes_are_gone_and_the_old_connec
     old, new = lab.twin("connect24-fullsql-2019"), lab.twin("target-2022-e")
     assert staging(old) and services(old, ("ADSync",)) == {"ADSync": ("running", "auto")}
     assert not staging(new) and set(exports(new)) == {"success"}
-    # a fresh verified backup of each server of the pair recorded its engine as it ran before the change
-    for host in ("connect24-fullsql-2019", "target-2022-e"):
+    # each server of the pair has a verified backup, taken by the cutover, of its engine as it ran before the change
+    for host, was_staging in (("connect24-fullsql-2019", False), ("target-2022-e", True)):
         manifests = [json.loads(p.read_text()) for p in (backups / host).glob("*/manifest.json")]
-        newest = max(manifests, key=lambda m: m["created_at"])
-        assert newest["status"] == "verified" and newest["engine"]["staging_mode"] is (host == "target-2022-e")
+        assert any(m["status"] == "verified" and (m.get("engine") or {}).get("staging_mode") is was_staging
+                   for m in manifests), host
 
 
 def test_a_further_cutover_changes_nothing_and_the_old_servers_are_reported_replaced(lab, estate):
