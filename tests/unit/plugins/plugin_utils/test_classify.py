@@ -553,7 +553,7 @@ def test_a_cutover_entry_that_is_not_the_toolkit_s_is_ignored_with_a_warning():
 def test_the_tenant_is_read_from_the_entra_connector_name(facts):
     tenants = {name: f["tenant"] for name, f in facts.items()}
     assert tenants["connect_2_3_2019"] == tenants["connect_2_4_staging_2022"] == "contoso.onmicrosoft.com"
-    assert tenants["aadsync_2012r2"] == "northwindtraders.onmicrosoft.com"
+    assert tenants["aadsync_2012r2"] == "northwind.onmicrosoft.com"
     # DirSync's and MIM's management agents carry no tenant in their names: unknown, never guessed
     assert tenants["dirsync_2008r2"] == tenants["mim_connector_2012r2"] == "unknown"
     assert tenants["target_2022_clean"] == "none"
