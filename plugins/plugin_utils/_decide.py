@@ -282,10 +282,13 @@ def _tenant_of(facts) -> str | None:
 
 def _tenant_two_active(c):
     """Two active servers for one tenant: a blocker on each when both are known, a warning when a tenant or an
-    activity is unknown and the pair cannot be ruled out."""
+    activity is unknown and the pair cannot be ruled out. The warning goes to the server whose own tenant or
+    activity is unknown (where the operator confirms it), and to a fully known one only about servers of its own
+    tenant whose activity is unknown: a server of unknown tenant warns about the others, not the reverse."""
     mine, tenant = activity(c.facts), _tenant_of(c.facts)
     if mine["active"] is False:
         return
+    uncertain = tenant is None or mine["active"] is None
     clashes, doubts = [], []
     for other in c.options["tenant_servers"]:
         theirs = str(other.get("tenant") or "unknown").strip().lower()
@@ -295,6 +298,8 @@ def _tenant_two_active(c):
         if tenant and theirs and mine["active"] and other["active"]:
             clashes.append(f"{other['host']} ({other.get('why') or 'active'})")
             continue
+        if not uncertain and not theirs:
+            continue  # that server's own warning names this one
         unknown = (["tenant unknown"] if not theirs else []) + (
             [f"activity unknown: {other.get('why') or 'not reported'}"] if other.get("active") is None else [])
         doubts.append(f"{other['host']} ({'; '.join(unknown) or 'active'})")

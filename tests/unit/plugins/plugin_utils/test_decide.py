@@ -639,7 +639,8 @@ def test_a_staging_or_stopped_server_or_another_tenant_is_no_clash(mine, other):
 
 
 @pytest.mark.parametrize("mine,other,words", [
-    ({}, peer("dirsync-a", "unknown"), "dirsync-a (tenant unknown)"),
+    ({"tenant": "unknown"}, peer("dirsync-a", "unknown"), "dirsync-a (tenant unknown)"),
+    ({"staging_mode": None}, peer("dirsync-a", "unknown"), "dirsync-a (tenant unknown)"),
     ({}, peer(active=None, why="staging mode unknown"), "connect-b (activity unknown: staging mode unknown)"),
     ({"tenant": "unknown"}, peer(), "this server's tenant (unknown): connect-b (active)"),
     ({"staging_mode": None}, peer(), "its activity unknown (staging mode unknown)"),
@@ -649,6 +650,16 @@ def test_an_unknown_tenant_or_activity_warns_and_does_not_block(mine, other, wor
     assert "R-TENANT-TWO-ACTIVE" not in ids(d, "blockers")
     (warning,) = [w for w in d["warnings"] if w["rule"] == "R-TENANT-TWO-ACTIVE"]
     assert words in warning["text"], warning["text"]
+
+
+def test_a_fully_known_server_leaves_the_warning_to_the_server_of_unknown_tenant():
+    d = run(ACTIVE, {"tenant_servers": [peer("dirsync-a", "unknown")]})
+    assert "R-TENANT-TWO-ACTIVE" not in ids(d, "blockers") | ids(d, "warnings")
+    dirsync = facts(tool="dirsync", version="1.0.7020.0", os="2022", tenant="unknown", scheduler={"enabled": True},
+                    services=[{"name": "FIMSynchronizationService", "state": "running", "start_mode": "auto"}])
+    d = run(dirsync, {"tenant_servers": [peer("connect-a")]})
+    (warning,) = [w for w in d["warnings"] if w["rule"] == "R-TENANT-TWO-ACTIVE"]
+    assert "this server's tenant (unknown): connect-a (active)" in warning["text"]
 
 
 def test_without_the_run_view_no_server_is_compared():
