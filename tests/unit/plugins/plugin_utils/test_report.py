@@ -562,3 +562,46 @@ def test_both_pages_show_the_upgrade_and_the_operator_instructions(autoescape):
     assert "2. Choose /migrate" in text and "- pass version: runs 2.5.190.0" in text
     assert "Microsoft's automatic upgrade: **possible** (state Enabled); cannot be read here: the default MSOL_" in text
     assert "automatic upgrade possible (state Enabled)" in page
+
+
+# --- cutover and rollback runs ----------------------------------------------------------------------------------
+
+CUTOVER_STEPS = {
+    "dirsync-old": {"source": None},
+    "connect-current": {"source": "dirsync-old", "cutover": {
+        "status": "done", "old_server": {"tool": "dirsync", "mode": "disabled", "why": "never beside"},
+        "pending": [{"connector": "AAD | <b>", "add": 1, "update": 2, "delete": 0}],
+        "steps": [{"name": "engine stopped and disabled on dirsync-old", "status": "done", "evidence": "<i>e</i>", "plan": []},
+                  {"name": "staging mode off on connect-current (operator handoff)", "status": "done"}]}},
+    "connect-dc": {"source": None}, "aadsync-down": {"source": None},
+}
+
+
+def test_a_cutover_run_reports_each_pair_on_both_servers_and_no_upgrade_tables():
+    report = build_report(copy.deepcopy(RESULTS), GENERATED_AT, RUN_DATE, 12, CUTOVER_STEPS, "cutover")
+    hosts = {h["host"]: h for h in report["hosts"]}
+    assert hosts["connect-current"]["change"]["state"] == "done"
+    assert hosts["dirsync-old"]["change"]["new_server"] == "connect-current"  # the old server points at its pair
+    assert hosts["connect-dc"]["change"] is None and hosts["connect-dc"]["prepare"] is None
+    assert report["summary"]["change"]["done"] == 1 and report["summary"]["upgrade"] is None
+    assert "Cutover (pairs): 1 done" in summary_table(report)
+    md = _render("report.md.j2", report)
+    assert "## The cutover" in md and "engine stopped and disabled on dirsync-old" in md
+    assert "1 adds, 2 updates, 0 deletes" in md
+    html = _render("report.html.j2", report, autoescape=False)
+    section = html.split('id="change"')[1].split("</section>")[0]
+    assert "&lt;i&gt;e&lt;/i&gt;" in section and "<i>" not in section
+
+
+def test_a_stopped_pair_is_in_the_summary_with_its_step_and_cause():
+    steps = copy.deepcopy(CUTOVER_STEPS)
+    steps["connect-current"]["stopped"] = {"step": "cutover (export)", "cause": "run profile results other than success"}
+    report = build_report(copy.deepcopy(RESULTS), GENERATED_AT, RUN_DATE, 12, steps, "cutover")
+    assert report["summary"]["stopped_hosts"] == [{"host": "connect-current", "step": "cutover (export)",
+                                                   "cause": "run profile results other than success"}]
+    assert "STOPPED connect-current at cutover (export)" in summary_table(report)
+
+
+def test_an_unknown_run_is_refused():
+    with pytest.raises(ValueError, match="cutover or rollback"):
+        build_report(copy.deepcopy(RESULTS), GENERATED_AT, RUN_DATE, 12, CUTOVER_STEPS, "upgrade-ish")

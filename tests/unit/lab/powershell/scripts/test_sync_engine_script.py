@@ -91,3 +91,23 @@ def test_dirsync_start_failure_is_reported_as_set_service_would():
     twin.files.remove(r"C:\Program Files\Windows Azure Active Directory Sync\Microsoft.Online.DirSync.Scheduler.exe")
     doc = run(twin, operation="scheduler", tool="dirsync", enabled=True)
     assert "cannot be started" in doc["error"]
+
+
+def test_pending_exports_are_read_per_connector_and_a_successful_export_empties_them():
+    twin = twin_of("connect_2_4_staging_2022")
+    names = [c["name"] for c in twin.state["sync"]["connectors"]]
+    assert {p["connector"]: (p["add"], p["update"], p["delete"]) for p in run(
+        twin, operation="pending_exports", tool="connect")["pending"]} == dict.fromkeys(names, (0, 0, 0))
+    twin.state["sync"]["pending_exports"] = {names[0]: {"add": 3, "delete": 1}}
+    pending = run(twin, operation="pending_exports", tool="connect")["pending"]
+    assert pending[0] == {"connector": names[0], "add": 3, "update": 0, "delete": 1}
+    twin.state["sync"]["scheduler"]["StagingModeEnabled"] = False
+    twin.adsync.history.start("Delta", now=0)
+    twin.adsync.history.settle(now=10_000)
+    assert run(twin, operation="pending_exports", tool="connect")["pending"][0]["add"] == 0
+
+
+def test_pending_exports_need_csexport_on_the_server():
+    twin = twin_of("connect_2_4_staging_2022")
+    twin.files.remove("C:\\Program Files\\Microsoft Azure AD Sync\\Bin\\csexport.exe")
+    assert "is not recognized" in run(twin, operation="pending_exports", tool="connect")["error"]
