@@ -2,8 +2,9 @@
 # The demo on the built-in lab (`make demo` starts the lab first): the read-only assessment of every lab host,
 # then the upgrade run as a dry run (--check --diff: nothing changes, it says what it would do, handoffs
 # included), then the upgrade run itself: backups, installers, prerequisites, the in-place upgrades and the
-# parallel deployments. The lab's operator autopilot stands in for the human at each wizard step (a real run
-# prints the instructions and waits: docs/runbook.md). Prints the report's path last.
+# parallel deployments; then the cutover of one parallel deployment (DirSync -> its new server), first as a dry
+# run. The lab's operator autopilot stands in for the human at each wizard step (a real run prints the
+# instructions and waits: docs/runbook.md, docs/operator-runbook.md). Prints the report's path last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ANSIBLE_DEPRECATION_WARNINGS=false
@@ -24,15 +25,24 @@ run_upgrade() {
   [ "$rc" -eq 0 ] || echo "upgrade.yml: some servers stopped (exit 2); the report says where and why."
 }
 
-step "1/3 Assess every server (read-only)"
+step "1/5 Assess every server (read-only)"
 ansible-playbook playbooks/assess.yml || [ $? -eq 2 ]
 
-step "2/3 The upgrade run as a dry run: upgrade.yml --check --diff (changes nothing)"
+step "2/5 The upgrade run as a dry run: upgrade.yml --check --diff (changes nothing)"
 run_upgrade --check --diff
 
-step "3/3 The upgrade run: back up, stage the installer, check the prerequisites, upgrade or deploy, verify"
+step "3/5 The upgrade run: back up, stage the installer, check the prerequisites, upgrade or deploy, verify"
 python -m lab autopilot on --delay 2   # the lab's operator does each wizard step 2 s after its note appears
 run_upgrade -e sync_upgrade_serial=4
+python -m lab autopilot off >/dev/null
+
+PAIR=dirsync-2008r2,target-2022
+step "4/5 The cutover of $PAIR as a dry run: playbooks/cutover.yml --check --diff (changes nothing)"
+ansible-playbook playbooks/cutover.yml --limit "$PAIR" --check --diff
+
+step "5/5 The cutover: DirSync stops for good, target-2022 goes active and exports (never two exporting servers)"
+python -m lab autopilot on --delay 2
+ansible-playbook playbooks/cutover.yml --limit "$PAIR"
 python -m lab autopilot off >/dev/null
 
 echo
