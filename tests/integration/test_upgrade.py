@@ -7,7 +7,6 @@ export files, stops blocked servers before any change; a second run changes noth
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ import pytest
 from lab import config
 from lab.twin.host import Twin
 from plugins.plugin_utils._upgrade_plan import STEPS
-from tests.labfixture import REPO
+from tests.labfixture import latest_report
 
 SOURCES = {"dirsync-2008r2", "dirsync-2012r2-large", "aadsync-2012r2", "connect1-2016", "connect23-2019",
            "connect24-staging-2022", "connect24-fullsql-2019", "mim-2012r2"}
@@ -36,10 +35,6 @@ SERIAL = "4"  # the default is 1; tests run four at a time to stay quick, which 
 # installer copied to run it
 EXPORT_TRACES = ("c:\\programdata\\entrasyncupgrade", "c:\\program files\\microsoft azure active directory connect",
                  "c:\\users\\labadmin\\downloads\\azureadconnect.msi")
-
-
-def latest_report() -> dict:
-    return json.loads((REPO / "reports" / os.readlink(REPO / "reports" / "latest") / "report.json").read_text())
 
 
 def by_host(report: dict, key: str) -> dict[str, dict]:
