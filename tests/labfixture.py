@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -41,10 +42,15 @@ def reports_dir() -> Path:
     return Path(((inventory.get("all") or {}).get("vars") or {}).get("sync_report_dir") or REPO / "reports")
 
 
-def latest_report() -> dict:
-    """report.json of the newest upgrade.yml or playbooks/ run on this lab (<reports>/latest)."""
+def latest_report_dir() -> Path:
+    """The folder of the newest upgrade.yml or playbooks/ run's report on this lab (<reports>/latest)."""
     folder = reports_dir()
-    return json.loads((folder / os.readlink(folder / "latest") / "report.json").read_text())
+    return folder / os.readlink(folder / "latest")
+
+
+def latest_report() -> dict:
+    """report.json of the newest upgrade.yml or playbooks/ run on this lab."""
+    return json.loads((latest_report_dir() / "report.json").read_text())
 
 
 class Lab:
@@ -96,6 +102,21 @@ class Lab:
         with self.store.session(host) as twin:
             return twin.faults.clear()
 
+    def save_state(self, folder: Path) -> None:
+        """Keep every twin's state (what the lab's hosts are now) in folder, to restore it later."""
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        for path in config.state_dir().glob("*.json"):
+            shutil.copy2(path, folder / path.name)
+
+    def restore_state(self, folder: Path) -> None:
+        """Put the twins back as save_state kept them (the running lab reads them at its next request)."""
+        for path in config.state_dir().glob("*.json"):
+            if not (folder / path.name).exists():
+                path.unlink()
+        for path in folder.glob("*.json"):
+            shutil.copy2(path, config.state_dir() / path.name)
+
     def log(self, host: str) -> list[dict]:
         return requestlog.read(config.log_dir() / f"{host}.jsonl")
 
@@ -119,8 +140,10 @@ class Lab:
         return requestlog.read(config.operator_log())
 
     # Ansible ---------------------------------------------------------------------------
-    def playbook(self, plays: list[dict] | str, *args: str, check: bool = False) -> PlaybookRun:
-        """Run a playbook (YAML text/list, or a path relative to the repo) with the json callback."""
+    def playbook(self, plays: list[dict] | str, *args: str, check: bool = False,
+                 environment: dict | None = None) -> PlaybookRun:
+        """Run a playbook (YAML text/list, or a path relative to the repo) with the json callback; `environment`
+        adds to the run's environment (e.g. ANSIBLE_LOG_PATH)."""
         if isinstance(plays, str) and plays.endswith(".yml") and (REPO / plays).exists():
             path, tmp = str(REPO / plays), None
         else:
@@ -130,7 +153,8 @@ class Lab:
             path = tmp.name
         cmd = [str(BIN / "ansible-playbook"), path, *args] + (["--check", "--diff"] if check else [])
         try:
-            proc = subprocess.run(cmd, cwd=REPO, env=env(), capture_output=True, text=True, timeout=900)
+            proc = subprocess.run(cmd, cwd=REPO, env={**env(), **(environment or {})}, capture_output=True, text=True,
+                                  timeout=900)
         finally:
             if tmp:
                 os.unlink(tmp.name)
@@ -140,7 +164,7 @@ class Lab:
 class PlaybookRun:
     def __init__(self, proc: subprocess.CompletedProcess):
         self.rc = proc.returncode
-        self.stderr = proc.stderr
+        self.stdout, self.stderr = proc.stdout, proc.stderr
         try:
             self.data = json.loads(proc.stdout[proc.stdout.index("{"):])
         except ValueError as exc:

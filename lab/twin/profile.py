@@ -122,6 +122,8 @@ def apply(twin, fragment: dict) -> None:
             twin.files.mkdir(path)
         elif spec.get("content_from") == "applied_synchronization_policy":  # what the wizard wrote: the settings
             twin.files.write(path, syncconfig.policy_json(twin))
+        elif spec.get("content_from") == "persisted_state":  # the wizard's install state, naming the tenant
+            twin.files.write(path, syncconfig.persisted_state_xml(twin))
         elif spec.get("content_from") == "migrate_settings_script":  # the build's Tools\MigrateSettings.ps1
             twin.files.write(path, syncconfig.migrate_settings_script(str((twin.state.get("sync") or {}).get(
                 "version"))))

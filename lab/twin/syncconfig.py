@@ -29,6 +29,7 @@ import re
 import time
 import uuid
 import xml.etree.ElementTree as ET
+from xml.sax.saxutils import escape as xml_escape
 
 from . import authenticode
 from .errors import NotSimulated
@@ -414,6 +415,23 @@ def policy_json(twin) -> bytes:
     doc = {"schema": JSON_SCHEMA, "server": twin.state.get("hostname"), "product_version": sync.get("version"),
            **config}
     return json.dumps(doc, indent=2, sort_keys=True).encode("utf-8")
+
+
+def persisted_state_xml(twin) -> bytes:
+    """The wizard's install state, %ProgramData%\\AADConnect\\PersistedState.xml (a short lab stand-in with the
+    tenant it signed in to and that the install completed; the real file holds much more)."""
+    element = "<PersistedStateElement><Key>{}</Key><Value>{}</Value></PersistedStateElement>"
+    rows = [element.format("IAzureActiveDirectoryContext.TenantDomain", xml_escape(tenant_of(twin))),
+            element.format("ISynchronizationServiceContext.InstallCompleted", "True")]
+    return ('<?xml version="1.0" encoding="utf-8"?>\n<PersistedStateContainer>\n  <Elements>\n'
+            + "".join(f"    {row}\n" for row in rows) + "  </Elements>\n</PersistedStateContainer>\n").encode("utf-8")
+
+
+def write_persisted_state(twin) -> None:
+    """The wizard writes its install state again after a change of tenant (an install with imported settings)."""
+    path = f"{AADCONNECT_DATA}\\PersistedState.xml"
+    if twin.files.exists(path):
+        twin.files.write(path, persisted_state_xml(twin))
 
 
 def newest_policy_name(twin) -> str | None:

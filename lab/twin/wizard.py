@@ -237,6 +237,7 @@ class Wizard:
             elif method == "manual" and configuration is not None:
                 self._configure_by_hand(configuration)
             self._staging(staging)
+            syncconfig.write_persisted_state(self.twin)  # the tenant it signed in to: the imported one
             self._write_policy()
         how = ("nothing imported" if settings_files is None and configuration is None
                else "configured by hand" if method == "manual" else f"settings imported ({method})")

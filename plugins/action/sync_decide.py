@@ -23,6 +23,7 @@ ARGUMENT_SPEC = {
     "target_assessment": {"type": "dict", "required": False},
     "target_claimed_by": {"type": "list", "elements": "str", "default": []},
     "source_host": {"type": "str", "required": False},
+    "tenant_servers": {"type": "list", "elements": "dict", "required": False},
 }
 
 
@@ -34,7 +35,8 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         options = {key: args[key] for key in ("status", "cause", "forced_path", "accept_in_place_risk",
-                                              "inventory_hosts", "target_assessment", "target_claimed_by", "source_host")}
+                                              "inventory_hosts", "target_assessment", "target_claimed_by", "source_host",
+                                              "tenant_servers")}
         options["target_host"] = (args["target_host"] or "").strip() or None
         try:
             policy = _decide.load_policy(args["policy_file"] or _decide.DEFAULT_POLICY)

@@ -25,10 +25,10 @@ from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _handoff
 ARGUMENT_SPEC = {
     "step": {"type": "str", "required": True, "choices": list(handoff.STEPS)},
     "title": {"type": "str"},
-    "instructions": {"type": "list", "elements": "str", "required": True},
+    "instructions": {"type": "list", "elements": "str"},
     "parameters": {"type": "dict", "default": {}},
-    "expect": {"type": "list", "elements": "dict", "required": True},
-    "mode": {"type": "str", "default": "wait", "choices": list(handoff.MODES)},
+    "expect": {"type": "list", "elements": "dict"},
+    "mode": {"type": "str", "default": "wait", "choices": [*handoff.MODES, "withdraw"]},
     "timeout_minutes": {"type": "float", "default": 60.0},
     "poll_seconds": {"type": "float", "default": 30.0},
     "note_folder": {"type": "str", "default": handoff.NOTE_FOLDER},
@@ -40,6 +40,7 @@ try:
     RETRIED_ERRORS: tuple = (AnsibleError, OSError, WinRMError, WinRMTransportError)
 except ImportError:  # pywinrm is the winrm connection's requirement; without it there is no such error
     RETRIED_ERRORS = (AnsibleError, OSError)
+REQUIRED_IF = [("mode", mode, ("instructions", "expect")) for mode in handoff.MODES]
 PROGRESS_EVERY_SECONDS = 300  # a progress line at the default verbosity this often; every poll at -v
 
 
@@ -53,8 +54,10 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         self._supports_check_mode = True
         result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC, required_if=REQUIRED_IF)
         host = self._task.delegate_to or task_vars["inventory_hostname"]  # the server it runs on
+        if args["mode"] == "withdraw":
+            return {**result, **_withdraw(self, host, args, self._task.check_mode)}
         try:
             parameters = _parameters(args["parameters"])
             checks = handoff.validate(args["step"], args["instructions"], parameters, args["expect"], args["mode"],
@@ -74,6 +77,25 @@ class ActionModule(ActionBase):
         if outcome["status"] == handoff.FAILED:
             outcome["msg"] = outcome["cause"]
         return {**result, **outcome}
+
+
+def _withdraw(action: ActionModule, host: str, args: dict, check_mode: bool) -> dict:
+    """Take a step's note off the desktop when the step is no longer wanted (a rollback withdraws the cutover's
+    "staging mode off" note, so nobody does it later). No probe: the note is the only thing it touches."""
+    request = {"folder": args["note_folder"], "name": handoff.note_name(args["step"]), "lines": []}
+    try:
+        doc = _script.run(action, "handoff-note", {**request, "action": "read" if check_mode else "remove"})
+    except _script.ScriptFailed as exc:
+        doc = {"error": str(exc)}
+    if doc.get("error"):
+        cause = f"{host}: step {args['step']}: withdrawing its note failed: {doc['error']}"
+        return {"failed": True, "msg": cause, "status": handoff.FAILED, "cause": cause, "changed": False}
+    there = bool(doc.get("existed"))
+    status = (handoff.PLANNED if check_mode else "withdrawn") if there else handoff.UNCHANGED
+    return {"changed": there, "status": status, "cause": None, "step": args["step"], "mode": "withdraw",
+            "note_path": doc.get("path"),
+            "evidence": f"note {doc.get('path')} {'withdrawn' if there else 'not there'}",
+            **({"plan": [f"withdraw the note {doc.get('path')}"]} if check_mode and there else {})}
 
 
 def _parameters(raw: dict) -> dict:

@@ -39,6 +39,14 @@ options:
         it each host gets C(prepare) (role, state ready, planned, missing or stopped, what is missing, each step's
         result) and the summary counts them. Null for an assessment-only report.
     type: dict
+  run:
+    description:
+      - The playbook the steps come from. C(upgrade) (upgrade.yml) - C(prepare) and C(upgrade) per host;
+        C(cutover) or C(rollback) (playbooks/cutover.yml, playbooks/rollback.yml) - C(change) on both servers of each
+        pair (the new server's steps, state, where it waits or stopped, pending exports, what cannot be undone).
+    type: str
+    default: upgrade
+    choices: [upgrade, cutover, rollback]
 """
 
 EXAMPLES = r"""
@@ -64,8 +72,8 @@ _value:
 """
 
 
-def fleet_report(results, generated_at, run_date, inventory_total=None, steps=None):
-    return build_report(results, generated_at, run_date, inventory_total, steps)
+def fleet_report(results, generated_at, run_date, inventory_total=None, steps=None, run="upgrade"):
+    return build_report(results, generated_at, run_date, inventory_total, steps, run)
 
 
 def fleet_summary_table(report):

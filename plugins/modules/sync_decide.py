@@ -54,6 +54,14 @@ options:
         deployment mark (facts C(deployment.source)) names this host, so that a re-run continues its own
         deployment; a target marked for another source blocks.
     type: str
+  tenant_servers:
+    description:
+      - The other sync servers assessed in this run, as the C(tenant_servers) filter lists them
+        (C({host, tenant, active, why}); C(active) true, false or null when unknown). Two servers known active for
+        one known tenant block both (R-TENANT-TWO-ACTIVE, naming the other); an unknown tenant or activity that
+        cannot be ruled out gives a warning. Omitted, no server is compared.
+    type: list
+    elements: dict
 attributes:
   check_mode: {support: full, description: Changes nothing.}
   diff_mode: {support: none, description: Nothing changes.}

@@ -107,6 +107,13 @@ ansible_facts:
           type: list
           elements: dict
           description: Connectors (management agents) with name, type and identifier.
+        tenant:
+          type: str
+          description:
+            - "The Entra tenant the server syncs to, lower-case (e.g. contoso.onmicrosoft.com): read from the name
+              the Connect wizard gives the Entra connector, C(<tenant> - AAD), on Connect and Azure AD Sync."
+            - "C(unknown) for DirSync and the MIM connector (their management agent names carry no tenant) or when
+              the connectors could not be read; C(none) without a sync tool."
         os:
           type: dict
           description: Operating system.

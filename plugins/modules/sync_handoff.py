@@ -30,10 +30,10 @@ options:
     description: A one-line title for the run output and the report (default the step id).
     type: str
   instructions:
-    description: What the operator does, one printable ASCII line per instruction (numbered in the note).
+    description: What the operator does, one printable ASCII line per instruction (numbered in the note). Required
+      for C(wait) and C(stop).
     type: list
     elements: str
-    required: true
   parameters:
     description:
       - The step's values, one line each in the note, the name, a colon and the value (Installer, Settings, Source, Export-To,
@@ -51,13 +51,16 @@ options:
         means, shown to the operator; generated when missing).
       - C(files.<path>.exists) waits for a file the step writes (e.g. DirSync's exported settings): the probe then
         also reads that path.
+      - Required for C(wait) and C(stop).
     type: list
     elements: dict
-    required: true
   mode:
-    description: C(wait) polls until done or the timeout; C(stop) returns C(waiting) at once.
+    description:
+      - C(wait) polls until done or the timeout; C(stop) returns C(waiting) at once.
+      - C(withdraw) takes the step's note off the desktop without probing (C(withdrawn), or C(unchanged) when there
+        is none): for a step that is no longer wanted, such as a cutover's "staging mode off" after a rollback.
     type: str
-    choices: [wait, stop]
+    choices: [wait, stop, withdraw]
     default: wait
   timeout_minutes:
     description: How long C(wait) mode waits (fractions allowed).
@@ -100,7 +103,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 status:
-  description: C(planned) (check mode), C(unchanged) (already done), C(waiting) (stop mode), C(done), C(failed).
+  description: C(planned) (check mode), C(unchanged) (already done; for withdraw, no note), C(waiting) (stop mode), C(done), C(withdrawn), C(failed).
   returned: always
   type: str
 cause:

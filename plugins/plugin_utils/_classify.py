@@ -207,6 +207,7 @@ def classify(evidence) -> dict:
         "evidence_errors": e.errors(),
     }
     facts.update(_engine_state(e, tool, warnings))
+    facts["tenant"] = _tenant(tool, facts["connectors"], warnings)
     if e.section("host").get("process_64bit") is False:
         warnings.append("the probe ran in a 32-bit PowerShell: Program Files, System32 and the registry were "
                         "redirected to their 32-bit views")
@@ -516,6 +517,26 @@ def _engine_state(e: Evidence, tool: str, warnings: list[str]) -> dict:
         out.update(auto_upgrade="not_applicable",
                    scheduler={"enabled": None, "suspended": None, "interval": None, "source": "none"})
     return out
+
+
+ENTRA_CONNECTOR_SUFFIX = " - AAD"  # the wizard names the Entra connector "<tenant>.onmicrosoft.com - AAD"
+TENANT_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
+
+
+def _tenant(tool: str, connectors: list[dict], warnings: list[str]) -> str:
+    """The tenant this server syncs to, from the Entra connector's name (Connect and Azure AD Sync); DirSync's and
+    the MIM connector's management agent names carry no tenant, so theirs is unknown."""
+    if tool not in ("connect", "aadsync"):
+        return "none" if tool == "none" else UNKNOWN
+    names = [c["name"] for c in connectors if c.get("type") != "AD" and c["name"].endswith(ENTRA_CONNECTOR_SUFFIX)]
+    tenants = {n[:-len(ENTRA_CONNECTOR_SUFFIX)].strip().lower() for n in names}
+    if len(tenants) == 1 and TENANT_NAME.fullmatch(next(iter(tenants))):
+        return tenants.pop()
+    if connectors:  # without connectors, their own warning already says why
+        warnings.append("tenant unknown: " + (f"Entra connectors name several tenants ({', '.join(sorted(tenants))})"
+                        if len(tenants) > 1 else f"no Entra connector named '<tenant>{ENTRA_CONNECTOR_SUFFIX}' "
+                        f"({', '.join(repr(n) for n in names) or 'none'} among the connectors)"))
+    return UNKNOWN
 
 
 def _task_scheduler(e: Evidence) -> dict:

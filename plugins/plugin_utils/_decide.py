@@ -28,6 +28,7 @@ from pathlib import Path
 
 import yaml
 
+from ._activity import activity
 from ._version import parse_version
 
 DEFAULT_POLICY = Path(__file__).resolve().parents[2] / "policy" / "lifecycle.yml"
@@ -48,6 +49,10 @@ OPTIONS = {  # option -> (description of what it takes, check)
     "target_claimed_by": ("a list of host names", lambda v: isinstance(v, list | tuple) and all(
         isinstance(h, str) for h in v)),
     "source_host": ("None or this host's inventory name", lambda v: v is None or isinstance(v, str)),
+    "tenant_servers": ("None or a list of {host, tenant, active, why} (the other servers assessed in this run)",
+                       lambda v: v is None or (isinstance(v, list | tuple) and all(
+                           isinstance(s, dict) and isinstance(s.get("host"), str) and s.get("active") in (
+                               True, False, None) for s in v))),
 }
 URGENCY = ("ok", "due", "degraded", "stopped")  # rising; "unknown" when there is no evidence to judge
 ENTRA_CONNECTOR_ID = "b891884f-051e-4a83-95af-2544101c9083"
@@ -268,6 +273,47 @@ def _replaced(c):
         c.add("warnings", f"the standby runs {c.tool} {c.vtext}: upgrade it or remove it once the new server has "
               "proved itself (Microsoft's swing migration)")
     c.stopped = True
+
+
+def _tenant_of(facts) -> str | None:
+    tenant = str(_map(facts).get("tenant") or "unknown").strip().lower()
+    return None if tenant in ("unknown", "none", "") else tenant
+
+
+def _tenant_two_active(c):
+    """Two active servers for one tenant: a blocker on each when both are known, a warning when a tenant or an
+    activity is unknown and the pair cannot be ruled out. The warning goes to the server whose own tenant or
+    activity is unknown (where the operator confirms it), and to a fully known one only about servers of its own
+    tenant whose activity is unknown: a server of unknown tenant warns about the others, not the reverse."""
+    mine, tenant = activity(c.facts), _tenant_of(c.facts)
+    if mine["active"] is False:
+        return
+    uncertain = tenant is None or mine["active"] is None
+    clashes, doubts = [], []
+    for other in c.options["tenant_servers"]:
+        theirs = str(other.get("tenant") or "unknown").strip().lower()
+        theirs = None if theirs in ("unknown", "none", "") else theirs
+        if other.get("active") is False or (tenant and theirs and theirs != tenant):
+            continue
+        if tenant and theirs and mine["active"] and other["active"]:
+            clashes.append(f"{other['host']} ({other.get('why') or 'active'})")
+            continue
+        if not uncertain and not theirs:
+            continue  # that server's own warning names this one
+        unknown = (["tenant unknown"] if not theirs else []) + (
+            [f"activity unknown: {other.get('why') or 'not reported'}"] if other.get("active") is None else [])
+        doubts.append(f"{other['host']} ({'; '.join(unknown) or 'active'})")
+    if clashes:
+        c.add("blockers", f"two active sync servers for the tenant {tenant}: this one ({mine['why']}) and "
+              f"{', '.join(clashes)}. Two active servers overwrite each other's changes in the cloud; Microsoft "
+              "keeps exactly one server exporting and the others in staging mode. Switch all but one to staging "
+              "mode (or stop and disable their sync), then re-run: nothing was changed")
+    if doubts:
+        me = f"this server's tenant {tenant}" if tenant else "this server's tenant (unknown)"
+        if mine["active"] is None:
+            me += f", its activity unknown ({mine['why']})"
+        c.add("warnings", f"cannot rule out a second active sync server for {me}: {', '.join(doubts)}; confirm "
+              "that only one server per tenant exports (the others in staging mode or off) before a cutover")
 
 
 def _unknown(c):
@@ -547,6 +593,7 @@ RULES: list[Rule] = [
     # evidence: no decision without it
     Rule("R-NOT-ASSESSED", lambda c: c.options.get("status", "assessed") != "assessed", _not_assessed),
     Rule("R-NO-SYNC-TOOL", _is("none"), _no_tool),
+    Rule("R-TENANT-TWO-ACTIVE", lambda c: bool(c.options.get("tenant_servers")), _tenant_two_active),
     Rule("R-CUT-OVER", _cut_over, _replaced),
     Rule("R-UNKNOWN-EVIDENCE", lambda c: c.tool not in TOOLS or (c.tool == "connect" and c.version is None),
          _unknown),

@@ -297,11 +297,47 @@ def _upgrade(entry: dict, steps: Mapping) -> dict | None:
     }
 
 
+CHANGE_RUNS = ("cutover", "rollback")
+CHANGE_STATES = ("done", "unchanged", "waiting", "planned", "stopped", "not_started")
+
+
+def _change(entry: dict, steps: Mapping, run: str) -> dict | None:
+    """A cutover or rollback run on a new server (its old server points at it): what was done, with its evidence,
+    where it waits or stopped. None for a host that is neither side of a pair in this run."""
+    host = entry["host"]
+    own = _map(steps.get(host))
+    source = _str(own.get("source"))
+    target = next((h for h, s in steps.items() if h != host and _str(_map(s).get("source")) == host), None)
+    if not source and not target:
+        return None
+    worker = target or host
+    work = _map(steps.get(worker))
+    result = _map(work.get(run))
+    waiting = _map(work.get("waiting"))
+    stopped = _map(own.get("stopped")) or _map(work.get("stopped"))
+    status = _str(result.get("status"))
+    state = ("stopped" if stopped else "waiting" if waiting else status if status in ("done", "unchanged", "planned")
+             else "not_started")
+    return {"run": run, "new_server": worker, "old_server": source or host, "state": state,
+            "status": status, "cause": _str(result.get("cause")),
+            "old_server_mode": _str(_map(result.get("old_server")).get("mode")),
+            "old_server_why": _str(_map(result.get("old_server")).get("why")),
+            "pending": [{k: _map(p).get(k) for k in ("connector", "add", "update", "delete")}
+                        for p in _list(result.get("pending"))],
+            "exported": result.get("exported") if isinstance(result.get("exported"), bool) else None,
+            "cannot_undo": [str(x) for x in _list(result.get("cannot_undo"))],
+            "steps": _work(result),
+            "waiting": {"step": _str(waiting.get("step")), "title": _str(waiting.get("title")),
+                        "note_path": _str(waiting.get("note_path")),
+                        "instructions": [str(x) for x in _list(waiting.get("instructions"))]} if waiting else None,
+            "stopped": {"step": _str(stopped.get("step")), "cause": _str(stopped.get("cause"))} if stopped else None}
+
+
 def _sort_key(entry: dict):
     return (URGENCY_RANK.get(entry["urgency"], URGENCY_RANK[UNKNOWN]), entry["host"].lower(), entry["host"])
 
 
-def build_report(results: Mapping, generated_at, run_date, inventory_total=None, steps=None) -> dict:
+def build_report(results: Mapping, generated_at, run_date, inventory_total=None, steps=None, run="upgrade") -> dict:
     """The fleet report for exactly the hosts in ``results`` ({host: assessment result}).
 
     Hosts are sorted by urgency (stopped, degraded, unknown, due, ok), then by name. ``run_date`` (YYYY-MM-DD)
@@ -310,13 +346,19 @@ def build_report(results: Mapping, generated_at, run_date, inventory_total=None,
     (``prepare``: role, state ready|planned|missing|stopped, what is missing, each step's result) and the upgrade
     itself (``upgrade``: state done|waiting|planned|stopped|not_started, the steps done with their evidence, the
     handoff it waits at with its instructions, the verification's checks and configuration differences).
+    ``run`` names the playbook the steps come from: ``upgrade``, or ``cutover`` / ``rollback``, whose hosts get
+    ``change`` (on both servers of a pair: the new server's work, its state, where it waits or stopped) instead.
     """
+    if run not in ("upgrade", *CHANGE_RUNS):
+        raise ValueError(f"run must be upgrade, cutover or rollback, not {run!r}")
     day = _date(run_date)
     entries = sorted((_host_entry(str(host), result, day) for host, result in _map(results).items()), key=_sort_key)
     step_map = _map(steps)
+    upgrade_run = steps is not None and run == "upgrade"
     for entry in entries:
-        entry["prepare"] = _prepare(entry, step_map) if steps is not None else None
-        entry["upgrade"] = _upgrade(entry, step_map) if steps is not None else None
+        entry["prepare"] = _prepare(entry, step_map) if upgrade_run else None
+        entry["upgrade"] = _upgrade(entry, step_map) if upgrade_run else None
+        entry["change"] = _change(entry, step_map, run) if steps is not None and run in CHANGE_RUNS else None
     upgraded = [entry["upgrade"] for entry in entries if entry["upgrade"]]
     prepared = [entry["prepare"] for entry in entries if entry["prepare"]]
 
@@ -349,15 +391,23 @@ def build_report(results: Mapping, generated_at, run_date, inventory_total=None,
             "by_urgency": by_urgency,
             "past_deadline": len(past),
             "past_deadline_hosts": [entry["host"] for entry in past],
-            "prepare": None if steps is None else {
+            "run": None if steps is None else run,
+            "change": None if steps is None or run not in CHANGE_RUNS else {
+                state: len({e["change"]["new_server"] for e in entries if e["change"] and e["change"]["state"] == state})
+                for state in CHANGE_STATES},
+            "prepare": None if not upgrade_run else {
                 state: sum(1 for p in prepared if p["state"] == state)
                 for state in ("ready", "planned", "missing", "stopped")},
             "stopped_hosts": [{"host": e["host"], **e["prepare"]["stopped"]} for e in entries
-                              if e["prepare"] and e["prepare"]["stopped"]],
-            "upgrade": None if steps is None else {
+                              if e["prepare"] and e["prepare"]["stopped"]]
+            + [{"host": e["host"], **e["change"]["stopped"]} for e in entries
+               if e["change"] and e["change"]["stopped"] and e["change"]["new_server"] == e["host"]],
+            "upgrade": None if not upgrade_run else {
                 state: sum(1 for u in upgraded if u["state"] == state) for state in UPGRADE_STATES},
             "waiting_hosts": [{"host": e["host"], "on": e["upgrade"]["on"], **e["upgrade"]["waiting"]} for e in entries
-                              if e["upgrade"] and e["upgrade"]["waiting"]],
+                              if e["upgrade"] and e["upgrade"]["waiting"]]
+            + [{"host": e["host"], "on": e["host"], **e["change"]["waiting"]} for e in entries
+               if e["change"] and e["change"]["waiting"] and e["change"]["new_server"] == e["host"]],
         },
         "hosts": entries,
     }
@@ -417,6 +467,10 @@ def summary_table(report: Mapping, max_width: int = 36) -> str:
     prepare = _map(summary.get("prepare"))
     if prepare:
         out.append("Prepared: " + ", ".join(f"{count} {state}" for state, count in prepare.items()))
+    change = _map(summary.get("change"))
+    if change:
+        out.append(f"{str(summary.get('run')).capitalize()} (pairs): "
+                   + ", ".join(f"{count} {state.replace('_', ' ')}" for state, count in change.items()))
     upgrade = _map(summary.get("upgrade"))
     if upgrade:
         out.append("Upgrade: " + ", ".join(f"{count} {state.replace('_', ' ')}" for state, count in upgrade.items()))

@@ -15,7 +15,7 @@ def _last_runs(engine: dict) -> list[dict]:
 
 
 def checks(facts: dict, engine: dict, diff: dict, target_version: str, expect_staging: bool) -> list[dict]:
-    """[{name, ok, detail}] for: version, service, scheduler, staging_mode, run_results, configuration."""
+    """[{name, ok, detail}] for: version, service, scheduler, staging_mode, restart, run_results, configuration."""
     facts, engine, diff = facts or {}, engine or {}, diff or {}
     out = []
 
@@ -40,6 +40,13 @@ def checks(facts: dict, engine: dict, diff: dict, target_version: str, expect_st
     word = {True: "on", False: "off"}
     add("staging_mode", staging is bool(expect_staging),
         f"staging mode {word.get(staging, 'unknown')} ({word[bool(expect_staging)]} required)")
+
+    # an installer that ended with 3010 leaves a restart pending: the upgrade is not finished until it has run
+    pending = facts.get("pending_reboot")
+    reasons = [str(r) for r in facts.get("pending_reboot_reasons") or []]
+    add("restart", pending is False,
+        {False: "no restart pending", True: "a restart is pending (" + (", ".join(reasons) or "reason not read")
+         + "): restart the server, then run again"}.get(pending, "whether a restart is pending is unknown"))
 
     runs = _last_runs(engine)
     connectors = [c.get("name") for c in facts.get("connectors") or [] if isinstance(c, dict)]

@@ -8,6 +8,8 @@ HTTP, certificate validation off, and the lab's NTLM-encrypted HTTP listener (al
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +103,61 @@ def test_a_bad_choice_is_refused_by_the_argument_spec_before_any_task(lab):
     text = json.dumps(run.data)
     assert "sync_assess_forced_path must be one of: auto, in_place, parallel" in text, text[-2000:]
     assert (REPO / "roles" / "sync_assess" / "meta" / "argument_specs.yml").is_file()
+
+
+# One assess run on two active servers made to sync one tenant; the second also reports an OS caption that would
+# break HTML and Markdown, so that the same run shows the report escaping what comes from a server (issue 10, 5).
+ONE, OTHER = "connect23-2019", "connect-current-2022"
+NASTY = "Microsoft Windows Server 2022 <script>alert(1)</script> | `code` [x](javascript:alert(1))\nnext line"
+
+
+@pytest.fixture(scope="module")
+def one_tenant(lab):
+    lab.reset(ONE, OTHER)
+    tenant = lab.twin(ONE).state["sync"]["tenant"]
+
+    def same_tenant_and_a_nasty_caption(twin):
+        sync = twin.state["sync"]
+        sync["tenant"] = tenant
+        for connector in sync["connectors"]:
+            if connector["name"].endswith(" - AAD"):
+                connector["name"] = f"{tenant} - AAD"
+        twin.state["os"]["caption"] = NASTY
+    lab.edit(OTHER, same_tenant_and_a_nasty_caption)
+    before = lab.digest(ONE, OTHER)
+    run = lab.playbook("playbooks/assess.yml", "--limit", f"{ONE},{OTHER}")
+    return run, tenant, before, lab.digest(ONE, OTHER)
+
+
+def test_two_active_servers_of_one_tenant_are_both_blocked_before_any_change(one_tenant):
+    # the assessment decides it (upgrade.yml stops every blocked server at its assess step, before any change:
+    # test_upgrade.py); the assess run alone keeps this test short
+    run, tenant, before, after = one_tenant
+    assert after == before and run.changed() == 0
+    decisions = run.results("Decide the upgrade path by Microsoft's rules")
+    for host, named in ((ONE, OTHER), (OTHER, ONE)):
+        decision = decisions[host]["decision"]
+        (blocker,) = [b for b in decision["blockers"] if b["rule"] == "R-TENANT-TWO-ACTIVE"]
+        assert decision["path"] == "blocked", decision
+        assert blocker["text"].startswith(f"two active sync servers for the tenant {tenant}: this one (ADSync "
+                                          "running, scheduler on, not in staging mode) and " + named), blocker
+        assert "staging mode" in blocker["text"] and "nothing was changed" in blocker["text"]
+
+
+def test_the_report_escapes_what_the_server_reported(one_tenant):
+    run, *_ = one_tenant
+    (told,) = run.results("Tell the playbook where the report is").values()
+    folder = Path(told["ansible_facts"]["sync_report_path"])
+    hosts = {h["host"]: h for h in json.loads((folder / "report.json").read_text())["hosts"]}
+    assert hosts[OTHER]["os"]["caption"] == NASTY  # the data as the server reported it
+    html = (folder / "report.html").read_text()
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert 'href="javascript' not in html and "<a " not in html
+    markdown = (folder / "report.md").read_text()
+    assert "<script>" not in markdown and "[x](javascript" not in markdown and "\\[x\\](javascript" in markdown
+    header = next(line for line in markdown.splitlines() if line.startswith("| Host |"))
+    rows = [line for line in markdown.splitlines() if line.startswith(f"| {OTHER} ")]
+    assert len(rows) == 1 and "next line |" in rows[0], "the newline stays inside its row"
+    columns = lambda line: len(re.split(r"(?<!\\)\|", line))  # noqa: E731 (cells split by unescaped pipes)
+    assert columns(rows[0]) == columns(header)
+    assert "\\`code\\`" in rows[0], "backticks are inert"

@@ -103,7 +103,7 @@ def test_migrate_settings_runs_the_wizards_script_fetched_from_another_host(lab,
     assert ran["status"] == "done" and ran["signer"]["status"] == "Valid", ran
     assert "\\Exported-ServerConfiguration-" in ran["located"]
     model = _config_diff.load(ran["path"])
-    assert model["kind"] == "migrate_settings" and "contoso.onmicrosoft.com - AAD" in model["connectors"]
+    assert model["kind"] == "migrate_settings" and "tailspintoys.onmicrosoft.com - AAD" in model["connectors"]
     again = lab.playbook(migrate).results("Migrate")["connect1-2016"]
     assert again["status"] == "unchanged" and again["located"] == ran["located"]  # the folder it wrote is reused
     bad = [{**migrate[0], "tasks": [{"name": "Migrate", settings: {

@@ -7,6 +7,7 @@ export files, stops blocked servers before any change; a second run changes noth
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,8 @@ import pytest
 from lab import config
 from lab.twin.host import Twin
 from plugins.plugin_utils._upgrade_plan import STEPS
-from tests.labfixture import latest_report
+from tests.labfixture import latest_report, latest_report_dir
+from tests.secrets import inventory_secrets, leaks
 
 SOURCES = {"dirsync-2008r2", "dirsync-2012r2-large", "aadsync-2012r2", "connect1-2016", "connect23-2019",
            "connect24-staging-2022", "connect24-fullsql-2019", "mim-2012r2"}
@@ -63,15 +65,24 @@ def dry_run(lab, options):
 
 
 @pytest.fixture(scope="module")
-def real_runs(lab, dry_run, options):
+def real_runs(lab, dry_run, options, tmp_path_factory):
     lab.autopilot(True, delay=0.3)
+    log = tmp_path_factory.mktemp("ansible-log") / "ansible.log"
     try:
-        first = lab.playbook("upgrade.yml", *options)
+        # at -vvv with Ansible's log on: the security test reads everything this run wrote
+        first = lab.playbook("upgrade.yml", *options, "-vvv", environment={"ANSIBLE_LOG_PATH": str(log)})
         report = latest_report()
+        first.report_dir = latest_report_dir()
         twins = {host: lab.twin(host) for host in lab.hosts}
         second = lab.playbook("upgrade.yml", *options)
     finally:
         lab.autopilot(False)
+    # the upgraded estate, for the cutover and rollback tests (tests/integration/test_upgrade_then_cutover.py)
+    saved = tmp_path_factory.mktemp("upgraded")
+    lab.save_state(saved / "state")
+    shutil.copytree(Path(options[-1].split("=", 1)[1]), saved / "backups")
+    lab.upgraded = saved
+    first.log_path = log
     yield first, report, twins, second, latest_report()
     lab.reset()  # the run upgraded, installed and restarted servers: later tests start clean
 
@@ -200,3 +211,18 @@ def test_verification_fails_on_a_configuration_that_differs_from_the_old_servers
     assert upgrade["stopped"]["step"] == "verify" and upgrade["verify"]["status"] == "failed"
     assert [(d["area"], d["property"]) for d in upgrade["verify"]["differences"] if not d["accepted"]] == [
         ("rule", "precedence")]
+
+
+def test_a_whole_lab_run_at_vvv_leaks_no_secret_of_the_inventory(real_runs, options):
+    """The first real run ran at -vvv with Ansible's log on: its output, its log, its report and the backups it
+    wrote hold none of the inventory's secrets, in any form they could take on the way out."""
+    first = real_runs[0]
+    secrets = inventory_secrets()
+    assert secrets, "the lab inventory defines no secret: the check would prove nothing"
+    texts = {"stdout": first.stdout, "stderr": first.stderr, "log": first.log_path.read_text()}
+    assert "ESTABLISH WINRM CONNECTION" in texts["log"], "the run did not log at -vvv"
+    written = [*first.report_dir.rglob("*"), *Path(options[-1].split("=", 1)[1]).rglob("*")]
+    for path in (p for p in written if p.is_file()):
+        texts[str(path)] = path.read_bytes().decode("utf-8", "replace")
+    found = {where: leaks(text, secrets) for where, text in texts.items()}
+    assert not any(found.values()), {where: names for where, names in found.items() if names}

@@ -159,7 +159,7 @@ def test_install_manual_copies_the_sources_configuration(store, operator):
         {MSI: labmsi.build(4096, NEW)}, step="install_manual")
     operator.perform("new", "install_manual")
     sync = store.load("new").state["sync"]
-    assert [c["name"] for c in sync["connectors"]] == ["corp.contoso.com", "contoso.onmicrosoft.com - AAD"]
+    assert [c["name"] for c in sync["connectors"]] == ["corp.contoso.com", "northwind.onmicrosoft.com - AAD"]  # the source's tenant
     assert sync["staging_mode"] is True
 
 

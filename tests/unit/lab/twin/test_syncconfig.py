@@ -24,13 +24,13 @@ def test_the_configuration_is_derived_from_the_sync_state_and_is_deterministic()
     assert (ad["name"], ad["partitions"][0]["name"]) == ("corp.contoso.com", "DC=corp,DC=contoso,DC=com")
     assert ad["partitions"][0]["inclusions"] == ["DC=corp,DC=contoso,DC=com"]
     assert (entra["identifier"], entra["partitions"][0]["name"]) == (syncconfig.ENTRA_CONNECTOR_ID,
-                                                                      "contoso.onmicrosoft.com")
+                                                                      "woodgrovebank.onmicrosoft.com")
     assert len(config["rules"]) == 38 and [r["precedence"] for r in config["rules"]] == list(range(100, 138))
     join = config["rules"][0]
     assert (join["name"], join["direction"], join["connector"]) == ("In from AD - User Join", "Inbound",
                                                                     ad["identifier"])
     assert config["rules"][25]["direction"] == "Outbound" and config["rules"][25]["connector"] == entra["identifier"]
-    assert config["global"] == {"tenant": "contoso.onmicrosoft.com", "password_hash_sync": True}
+    assert config["global"] == {"tenant": "woodgrovebank.onmicrosoft.com", "password_hash_sync": True}
 
 
 def test_custom_rules_take_precedence_below_100_and_dirsync_has_no_rules():
@@ -109,7 +109,8 @@ def test_dirsync_settings_become_connects_connectors_with_attribute_filtering_ke
     target = twin("target_2022_clean", "ENTRANEW01")
     syncconfig.apply_settings(target, syncconfig.settings_files(source, "dirsync_export"), "dirsync_export")
     ad, entra = syncconfig.configuration(target)["connectors"]
-    assert (ad["name"], entra["name"], entra["identifier"]) == ("corp.contoso.com", "contoso.onmicrosoft.com - AAD",
+    # the tenant follows: DirSync's own (its profile's), though its agents' names never show it
+    assert (ad["name"], entra["name"], entra["identifier"]) == ("corp.contoso.com", "wingtiptoys.onmicrosoft.com - AAD",
                                                                 syncconfig.ENTRA_CONNECTOR_ID)
     assert ad["attributes_excluded"] == ["mobile"]
     assert ad["partitions"][0]["exclusions"] == ["OU=Test,DC=corp,DC=contoso,DC=com"]

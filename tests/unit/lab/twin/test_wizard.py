@@ -239,8 +239,10 @@ def test_install_by_hand_copies_the_source_configuration():
     twin = host("target_2022_clean")
     Wizard(twin).install(MSI, None, "manual", staging=True, configuration=syncconfig.configuration(source))
     names = [c["name"] for c in twin.state["sync"]["connectors"]]
-    assert names == ["corp.contoso.com", "contoso.onmicrosoft.com - AAD"]
+    assert names == ["corp.contoso.com", "northwind.onmicrosoft.com - AAD"]  # the source's tenant
     assert twin.state["sync"]["connectors"][1]["identifier"] == ENTRA_CONNECTOR_ID
+    persisted = twin.files.read(f"{syncconfig.AADCONNECT_DATA}\\PersistedState.xml").decode()
+    assert "<Value>northwind.onmicrosoft.com</Value>" in persisted  # the wizard's install state too
 
 
 def test_staging_mode_on_and_off():

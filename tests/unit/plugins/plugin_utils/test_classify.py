@@ -548,3 +548,27 @@ def test_a_cutover_entry_that_is_not_the_toolkit_s_is_ignored_with_a_warning():
     f = classify(doc)
     assert f["deployment"]["source"] == "a" and f["deployment"]["cutover"] is None
     assert any("cutover entry" in w for w in f["warnings"])
+
+
+def test_the_tenant_is_read_from_the_entra_connector_name(facts):
+    tenants = {name: f["tenant"] for name, f in facts.items()}
+    assert tenants["connect_2_3_2019"] == tenants["connect_2_4_staging_2022"] == "contoso.onmicrosoft.com"
+    assert tenants["aadsync_2012r2"] == "northwind.onmicrosoft.com"
+    # DirSync's and MIM's management agents carry no tenant in their names: unknown, never guessed
+    assert tenants["dirsync_2008r2"] == tenants["mim_connector_2012r2"] == "unknown"
+    assert tenants["target_2022_clean"] == "none"
+
+
+@pytest.mark.parametrize("names,tenant,warns", [
+    (["corp.contoso.com", "Fabrikam.onmicrosoft.com - AAD"], "fabrikam.onmicrosoft.com", False),
+    (["corp.contoso.com", "Azure AD"], "unknown", True),
+    (["a.onmicrosoft.com - AAD", "b.onmicrosoft.com - AAD"], "unknown", True),
+    (["<script>x</script> - AAD"], "unknown", True),
+])
+def test_a_tenant_only_from_one_well_formed_entra_connector(names, tenant, warns):
+    from plugins.plugin_utils._classify import _tenant
+    warnings: list[str] = []
+    connectors = [{"name": n, "type": "AD" if "." in n and " " not in n else "Extensible2", "identifier": "x"}
+                  for n in names]
+    assert _tenant("connect", connectors, warnings) == tenant
+    assert bool(warnings) is warns and all("tenant unknown" in w for w in warnings)

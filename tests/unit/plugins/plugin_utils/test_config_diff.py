@@ -113,7 +113,7 @@ def test_a_dirsync_baseline_maps_its_connectors_to_connects_and_does_not_compare
     source = twin("dirsync_2008r2")
     [export] = syncconfig.settings_files(source, "dirsync_export").values()
     baseline = diff.parse_dirsync_export(export)
-    assert sorted(baseline["connectors"]) == ["contoso.onmicrosoft.com - AAD", "corp.contoso.com"]
+    assert sorted(baseline["connectors"]) == ["corp.contoso.com", "wingtiptoys.onmicrosoft.com - AAD"]
     target = twin("target_2022_clean", "ENTRANEW01")
     syncconfig.apply_settings(target, {"DirSyncSettings.json": export}, "dirsync_export")
     result = diff.compare(baseline, server_config(target))

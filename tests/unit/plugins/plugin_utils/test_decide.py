@@ -608,3 +608,94 @@ def test_an_unfinished_upgrade_on_a_current_server_is_finished_in_place():
     d = run({**current, "unfinished_upgrade": {"scheduler_before": "enabled"}})
     assert d["path"] == "in_place" and d["target_version"]
     assert any(r["rule"] == "R-UNFINISHED-UPGRADE" for r in d["reasons"])
+
+
+# ------------------------------------------------------------------------- two active servers of one tenant
+TENANT = "fabrikam.onmicrosoft.com"
+RUNNING = [{"name": "ADSync", "state": "running", "start_mode": "auto"}]
+ACTIVE = facts(version="2.5.190.0", os="2022", tenant=TENANT, services=RUNNING, scheduler={"enabled": True})
+
+
+def peer(host="connect-b", tenant=TENANT, active=True, why="ADSync running, scheduler on, not in staging mode"):
+    return {"host": host, "tenant": tenant, "active": active, "why": why}
+
+
+def test_two_active_servers_of_one_tenant_block_naming_the_other():
+    d = run(ACTIVE, {"tenant_servers": [peer()]})
+    assert d["path"] == "blocked"
+    (blocker,) = [b for b in d["blockers"] if b["rule"] == "R-TENANT-TWO-ACTIVE"]
+    assert "connect-b" in blocker["text"] and TENANT in blocker["text"] and "staging mode" in blocker["text"]
+
+
+@pytest.mark.parametrize("mine,other", [
+    ({}, peer(tenant="contoso.onmicrosoft.com")),                      # another tenant
+    ({}, peer(active=False, why="staging mode on")),                   # the other one is a staging server
+    ({"staging_mode": True}, peer()),                                  # this one is
+    ({"services": [{"name": "ADSync", "state": "stopped", "start_mode": "disabled"}]}, peer()),
+])
+def test_a_staging_or_stopped_server_or_another_tenant_is_no_clash(mine, other):
+    d = run({**ACTIVE, **mine}, {"tenant_servers": [other]})
+    assert "R-TENANT-TWO-ACTIVE" not in ids(d, "blockers") | ids(d, "warnings")
+
+
+@pytest.mark.parametrize("mine,other,words", [
+    ({"tenant": "unknown"}, peer("dirsync-a", "unknown"), "dirsync-a (tenant unknown)"),
+    ({"staging_mode": None}, peer("dirsync-a", "unknown"), "dirsync-a (tenant unknown)"),
+    ({}, peer(active=None, why="staging mode unknown"), "connect-b (activity unknown: staging mode unknown)"),
+    ({"tenant": "unknown"}, peer(), "this server's tenant (unknown): connect-b (active)"),
+    ({"staging_mode": None}, peer(), "its activity unknown (staging mode unknown)"),
+])
+def test_an_unknown_tenant_or_activity_warns_and_does_not_block(mine, other, words):
+    d = run({**ACTIVE, **mine}, {"tenant_servers": [other]})
+    assert "R-TENANT-TWO-ACTIVE" not in ids(d, "blockers")
+    (warning,) = [w for w in d["warnings"] if w["rule"] == "R-TENANT-TWO-ACTIVE"]
+    assert words in warning["text"], warning["text"]
+
+
+def test_a_fully_known_server_leaves_the_warning_to_the_server_of_unknown_tenant():
+    d = run(ACTIVE, {"tenant_servers": [peer("dirsync-a", "unknown")]})
+    assert "R-TENANT-TWO-ACTIVE" not in ids(d, "blockers") | ids(d, "warnings")
+    dirsync = facts(tool="dirsync", version="1.0.7020.0", os="2022", tenant="unknown", scheduler={"enabled": True},
+                    services=[{"name": "FIMSynchronizationService", "state": "running", "start_mode": "auto"}])
+    d = run(dirsync, {"tenant_servers": [peer("connect-a")]})
+    (warning,) = [w for w in d["warnings"] if w["rule"] == "R-TENANT-TWO-ACTIVE"]
+    assert "this server's tenant (unknown): connect-a (active)" in warning["text"]
+
+
+def test_without_the_run_view_no_server_is_compared():
+    assert "R-TENANT-TWO-ACTIVE" not in ids(run(ACTIVE), "blockers") | ids(run(ACTIVE), "warnings")
+
+
+@pytest.mark.parametrize("bad", [[{"tenant": TENANT}], [peer(active="yes")], "connect-b"])
+def test_tenant_servers_is_validated(bad):
+    with pytest.raises(ValueError, match="option tenant_servers must be"):
+        run(ACTIVE, {"tenant_servers": bad})
+
+
+# R-CUT-OVER: the old server stays beside its new one, which is active for the same tenant
+CUT_MARK = {**MARK, "cutover": {"completed": "2026-12-10T10:00:00Z", "old_server": "disabled"}}
+CUT_TARGET = {**READY_TARGET, "facts": {**ACTIVE, "deployment": CUT_MARK}}
+NEW_SERVER = peer("target-2022")
+OLD_DIRSYNC = facts(tool="dirsync", version="1.0.7020.0", os="2008r2", tenant="unknown", scheduler={"enabled": False},
+                    services=[{"name": "FIMSynchronizationService", "state": "stopped", "start_mode": "disabled"}])
+
+
+def test_a_cut_over_source_stopped_beside_its_active_new_server_is_replaced():
+    d = run(OLD_DIRSYNC, {"target_assessment": CUT_TARGET, "source_host": "dirsync-2008r2",
+                          "tenant_servers": [NEW_SERVER]})
+    assert d["path"] == "none" and "R-CUT-OVER" in ids(d, "reasons")
+    assert "R-TENANT-TWO-ACTIVE" not in ids(d, "blockers") | ids(d, "warnings")
+
+
+def test_a_cut_over_connect_standby_in_staging_mode_is_replaced():
+    standby = {**ACTIVE, "staging_mode": True}
+    mark = {**CUT_MARK, "source": "connect-old", "cutover": {**CUT_MARK["cutover"], "old_server": "standby"}}
+    d = run(standby, {"target_assessment": {**CUT_TARGET, "facts": {**ACTIVE, "deployment": mark}},
+                      "source_host": "connect-old", "tenant_servers": [NEW_SERVER]})
+    assert d["path"] == "none" and "R-CUT-OVER" in ids(d, "reasons") and "R-TENANT-TWO-ACTIVE" not in ids(d, "blockers")
+
+
+def test_a_cut_over_source_running_again_beside_its_new_server_is_blocked():
+    d = run(ACTIVE, {"target_assessment": CUT_TARGET, "source_host": "dirsync-2008r2", "tenant_servers": [NEW_SERVER]})
+    assert d["path"] == "blocked" and "R-CUT-OVER" in ids(d, "reasons")
+    assert any("target-2022" in b["text"] for b in d["blockers"] if b["rule"] == "R-TENANT-TWO-ACTIVE")

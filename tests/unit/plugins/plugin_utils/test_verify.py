@@ -6,7 +6,7 @@ import pytest
 
 from plugins.plugin_utils._verify import checks
 
-FACTS = {"version": "2.5.190.0", "staging_mode": False, "scheduler": {"enabled": True},
+FACTS = {"version": "2.5.190.0", "staging_mode": False, "scheduler": {"enabled": True}, "pending_reboot": False,
          "services": [{"name": "ADSync", "state": "running", "start_mode": "auto"}],
          "connectors": [{"name": "corp.contoso.com"}, {"name": "contoso.onmicrosoft.com - AAD"}]}
 ENGINE = {"last_runs": [{"connector": "corp.contoso.com", "run_profile": "Delta Synchronization", "result": "success"},
@@ -20,8 +20,8 @@ def _by_name(out):
 
 def test_a_good_server_passes_every_check():
     out = checks(FACTS, ENGINE, CLEAN, "2.5.190.0", False)
-    assert [c["name"] for c in out] == ["version", "service", "scheduler", "staging_mode", "run_results",
-                                        "configuration"]
+    assert [c["name"] for c in out] == ["version", "service", "scheduler", "staging_mode", "restart",
+                                        "run_results", "configuration"]
     assert all(c["ok"] for c in out), out
 
 
@@ -33,7 +33,10 @@ def test_a_good_server_passes_every_check():
     ({"scheduler": {"enabled": False}}, "scheduler", "sync cycles disabled"),
     ({"scheduler": {"enabled": None}}, "scheduler", "unknown"),
     ({"staging_mode": True}, "staging_mode", "staging mode on (off required)"),
-    ({"staging_mode": None}, "staging_mode", "staging mode unknown")])
+    ({"staging_mode": None}, "staging_mode", "staging mode unknown"),
+    ({"pending_reboot": True, "pending_reboot_reasons": ["pending_file_rename"]}, "restart",
+     "a restart is pending (pending_file_rename)"),
+    ({"pending_reboot": None}, "restart", "unknown")])
 def test_each_check_fails_with_what_it_saw(change, name, words):
     out = _by_name(checks({**FACTS, **change}, ENGINE, CLEAN, "2.5.190.0", False))
     assert out[name]["ok"] is False and words in out[name]["detail"]
