@@ -8,6 +8,10 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export NO_PROXY := 127.0.0.1,localhost
 export no_proxy := 127.0.0.1,localhost
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+# pytest-xdist: each worker runs whole test files (their module fixtures share state) on a lab of its own
+# (tests/labworkers.py); `make test PYTEST_WORKERS=1` runs on one worker, plain `pytest` on none.
+PYTEST_WORKERS ?= 2
+XDIST := -n $(PYTEST_WORKERS) --dist loadfile
 
 .PHONY: help setup test unit integration lint demo lab-up lab-down lab-status lab-reset clean
 
@@ -33,13 +37,13 @@ $(STAMP): requirements.txt
 	@touch $(STAMP)
 
 test: setup lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(XDIST)
 
 unit: setup
-	$(BIN)/python -m pytest tests/unit
+	$(BIN)/python -m pytest $(XDIST) tests/unit
 
 integration: setup
-	$(BIN)/python -m pytest tests/integration
+	$(BIN)/python -m pytest $(XDIST) tests/integration
 
 lint: setup
 	$(BIN)/ruff check lab plugins tests benchmarks scripts

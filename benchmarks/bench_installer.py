@@ -66,7 +66,7 @@ def main() -> int:
     sha = hashlib.sha256(body).hexdigest()
     port = config.load_download_port()
     url = f"http://127.0.0.1:{port}/installers/signed/{VERSION}/{size}/AzureADConnect.msi"
-    local = config.HOME / "bench" / "AzureADConnect.msi"
+    local = config.home() / "bench" / "AzureADConnect.msi"
     local.parent.mkdir(parents=True, exist_ok=True)
     local.write_bytes(body)
     common = {"sync_installer_sha256": sha, "sync_installer_version": VERSION}

@@ -16,7 +16,7 @@ from tests.labfixture import env
 
 def timed_playbook(plays: list[dict]) -> float:
     """Seconds `ansible-playbook` took for these plays; exits with its output when it fails."""
-    with tempfile.NamedTemporaryFile("w", suffix=".yml", dir=config.HOME, delete=False) as fh:
+    with tempfile.NamedTemporaryFile("w", suffix=".yml", dir=config.home(), delete=False) as fh:
         fh.write(yaml.safe_dump(plays, sort_keys=False))
     try:
         start = time.perf_counter()

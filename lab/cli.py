@@ -103,7 +103,7 @@ def status(args) -> int:
     pid = _pid()
     hosts = config.load_hosts()
     store = _store()
-    print(f"lab {'running, pid ' + str(pid) if pid else 'stopped'}; state in {config.HOME}")
+    print(f"lab {'running, pid ' + str(pid) if pid else 'stopped'}; state in {config.home()}")
     print(f"{'host':28} {'profile':26} {'https':>6} {'http':>6}  {'PowerShell':10} listening")
     ok = True
     for h in hosts:
@@ -129,7 +129,7 @@ def _selected(names: list[str]) -> list[config.LabHost]:
     known = {h.name: h for h in hosts}
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise SystemExit(f"lab: unknown host(s) {', '.join(unknown)}; see inventories/lab/hosts.yml")
+        raise SystemExit(f"lab: unknown host(s) {', '.join(unknown)}; see {config.inventory_dir() / 'hosts.yml'}")
     return [known[n] for n in names]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import ipaddress
 import os
 from pathlib import Path
@@ -78,10 +79,18 @@ def _key_pem(key) -> bytes:
 def ensure_pki(directory: Path) -> dict[str, tuple[Path, Path]]:
     """ca.pem (the lab CA clients trust) and, per kind in CERTIFICATES, (cert.pem, key.pem); created once."""
     pairs = {kind: (directory / f"server-{kind}.pem", directory / f"server-{kind}.key") for kind in CERTIFICATES}
+    directory.mkdir(parents=True, exist_ok=True)
+    # every lab of a checkout shares the CA (lab/config.py): two starting at once must not each create half of it
+    with open(directory / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _create(directory, pairs)
+    return pairs
+
+
+def _create(directory: Path, pairs: dict[str, tuple[Path, Path]]) -> None:
     ca_pem = directory / "ca.pem"
     if ca_pem.exists() and all(c.exists() and k.exists() for c, k in pairs.values()):
-        return pairs
-    directory.mkdir(parents=True, exist_ok=True)
+        return
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     ca, ca_key = _ca("entra-sync-upgrade lab CA", now)
     other, other_key = _ca("an issuer the lab's clients do not trust", now)
@@ -96,7 +105,6 @@ def ensure_pki(directory: Path) -> dict[str, tuple[Path, Path]]:
     for kind, (cert, key) in certs.items():
         pairs[kind][0].write_bytes(_pem(cert))
         _write_private(pairs[kind][1], _key_pem(key))
-    return pairs
 
 
 def channel_binding_hash(cert_pem: Path) -> bytes:

@@ -26,11 +26,31 @@ def env() -> dict:
         "PATH": f"{BIN}{os.pathsep}{e.get('PATH', '')}",
         "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
         "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
+        # this lab's inventory (the default one, or a pytest-xdist worker's: tests/labworkers.py)
+        "ANSIBLE_INVENTORY": str(config.inventory_dir() / "hosts.yml"),
         "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
         "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
         "ANSIBLE_NOCOLOR": "1",
     })
     return e
+
+
+def reports_dir() -> Path:
+    """Where runs on this lab write their reports: the lab inventory's sync_report_dir (a pytest-xdist worker's own
+    folder, tests/labworkers.py), else the roles' default for upgrade.yml and playbooks/, the repository's reports/."""
+    inventory = yaml.safe_load((config.inventory_dir() / "hosts.yml").read_text())
+    return Path(((inventory.get("all") or {}).get("vars") or {}).get("sync_report_dir") or REPO / "reports")
+
+
+def latest_report_dir() -> Path:
+    """The folder of the newest upgrade.yml or playbooks/ run's report on this lab (<reports>/latest)."""
+    folder = reports_dir()
+    return folder / os.readlink(folder / "latest")
+
+
+def latest_report() -> dict:
+    """report.json of the newest upgrade.yml or playbooks/ run on this lab."""
+    return json.loads((latest_report_dir() / "report.json").read_text())
 
 
 class Lab:
@@ -39,12 +59,13 @@ class Lab:
         self.creds = config.load_credentials()
         self.store = TwinStore(config.state_dir(), config.PROFILES_DIR)
         self.ca = config.pki_dir() / "ca.pem"
+        self.inventory = config.inventory_dir() / "hosts.yml"  # pass it with -i next to an override inventory
         self.started_here = False
 
     def up(self) -> None:
         if cli._pid() is None:
             rc = subprocess.run([sys.executable, "-m", "lab", "up"], cwd=REPO, env=env()).returncode
-            assert rc == 0, "the lab did not start (see .lab/run/lab.log)"
+            assert rc == 0, f"the lab did not start (see {config.run_dir() / 'lab.log'})"
             self.started_here = True
 
     def down(self) -> None:
@@ -113,6 +134,10 @@ class Lab:
         return subprocess.run([sys.executable, "-m", "lab", "operator", host, *([step] if step else []),
                                *(["--wrong", wrong] if wrong else [])], cwd=REPO, env=env(), capture_output=True,
                               text=True)
+
+    def operator_log(self) -> list[dict]:
+        """What the operator and the autopilot did, one entry per note (`python -m lab log operator`)."""
+        return requestlog.read(config.operator_log())
 
     # Ansible ---------------------------------------------------------------------------
     def playbook(self, plays: list[dict] | str, *args: str, check: bool = False,

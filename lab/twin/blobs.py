@@ -8,18 +8,30 @@ body with other bytes is another blob); `python -m lab reset` of every host drop
 
 from __future__ import annotations
 
+import atexit
+import functools
 import hashlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 BLOB_THRESHOLD = 64 * 1024  # bytes: smaller bodies stay inline (base64 in the twin's JSON)
-DEFAULT_ROOT = Path(__file__).resolve().parents[2] / ".lab" / "blobs"
+
+
+@functools.cache
+def _private_root() -> Path:
+    """The store of twins outside any lab (unit tests, tools): this process's own folder, removed when it exits. Never a
+    lab's store: a lab's `reset` prunes the bodies its twins do not hold, and would take these away mid-test."""
+    root = Path(tempfile.mkdtemp(prefix="entra-lab-blobs-"))
+    atexit.register(shutil.rmtree, root, True)
+    return root
 
 
 class BlobStore:
-    def __init__(self, root: Path = DEFAULT_ROOT):
-        self.root = Path(root)
+    def __init__(self, root: Path | None = None):
+        """A lab's store lives beside its twins' state (lab/twin/store.py); without `root`, a private one."""
+        self.root = Path(root) if root is not None else _private_root()
 
     def path(self, digest: str) -> Path:
         return self.root / digest[:2] / digest

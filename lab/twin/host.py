@@ -57,14 +57,15 @@ class Twin:
 
     # construction -------------------------------------------------------------------------------------------
     @classmethod
-    def from_profile(cls, host: str, name: str, profiles_dir: Path, hostname: str | None = None) -> Twin:
-        return cls.from_fragments(host, name, profile.fragments(name, profiles_dir), hostname)
+    def from_profile(cls, host: str, name: str, profiles_dir: Path, hostname: str | None = None,
+                     blobs: BlobStore | None = None) -> Twin:
+        return cls.from_fragments(host, name, profile.fragments(name, profiles_dir), hostname, blobs)
 
     @classmethod
     def from_fragments(cls, host: str, name: str, fragment_list: list[tuple[str, dict]],
-                       hostname: str | None = None) -> Twin:
+                       hostname: str | None = None, blobs: BlobStore | None = None) -> Twin:
         """A twin built from a profile's fragments (profile.fragments), in order; `hostname` overrides the
-        profile's computer name."""
+        profile's computer name; large bodies go to `blobs` (the store of the lab it is built for)."""
         spec = profile.merge(fragment_list)
         if hostname:
             spec["hostname"] = hostname
@@ -81,7 +82,7 @@ class Twin:
             "wmi": spec.get("wmi") or {}, "sql": spec.get("sql") or {}, "sync": spec.get("sync") or {},
             "web": spec.get("web") or {}, "installers": spec.get("installers") or {},
             "groups": {str(g): [str(m) for m in (members or [])] for g, members in (spec.get("groups") or {}).items()},
-        })
+        }, blobs)
         try:
             twin.state["winrm"] = winrm.check(spec.get("winrm") or {})
             twin.state["power"] = power.initial(spec.get("power"))

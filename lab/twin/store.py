@@ -18,7 +18,8 @@ class TwinStore:
     def __init__(self, state_dir: Path, profiles_dir: Path):
         self.state_dir = state_dir
         self.profiles_dir = profiles_dir
-        self.blobs = BlobStore(state_dir.parent / "blobs")  # large file bodies (lab/twin/blobs.py)
+        # large file bodies (lab/twin/blobs.py), beside the state: one store per lab, as `prune_blobs` assumes
+        self.blobs = BlobStore(state_dir.parent / "blobs")
         self._power_cache: dict[str, tuple[tuple[int, int], dict]] = {}
         self._fault_cache: dict[tuple[str, str], tuple[tuple[int, int], bool]] = {}
 
@@ -27,7 +28,7 @@ class TwinStore:
 
     def reset(self, host: str, profile: str, hostname: str | None = None) -> Twin:
         """Rebuild the host's twin from its profile (and its own computer name, when it shares the profile)."""
-        return self.save(host, Twin.from_profile(host, profile, self.profiles_dir, hostname))
+        return self.save(host, Twin.from_profile(host, profile, self.profiles_dir, hostname, self.blobs))
 
     def save(self, host: str, twin: Twin) -> Twin:
         """Store a twin as the host's state (a reset writes the profile's twin this way)."""

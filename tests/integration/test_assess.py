@@ -132,7 +132,7 @@ def test_unreachable_host_is_reported_then_fails_the_run(lab, tmp_path):
     # (the lab's group vars find the CA relative to the inventory, so this one names it outright)
     ghost.write_text("all:\n  children:\n    windows:\n      hosts:\n        ghost-2019:\n"
                      f"          ansible_port: 25999\n          ansible_winrm_ca_trust_path: {lab.ca}\n")
-    run = lab.playbook("playbooks/assess.yml", "-i", "inventories/lab/hosts.yml", "-i", str(ghost),
+    run = lab.playbook("playbooks/assess.yml", "-i", str(lab.inventory), "-i", str(ghost),
                        "--limit", "ghost-2019,connect23-2019")
     assert run.failures() == {"ghost-2019": 1}, run.stats  # after the report, with its cause
     detected = run.results("Detect the sync tool (one read-only WinRM command, PowerShell 2.0-safe)")

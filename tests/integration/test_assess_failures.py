@@ -166,7 +166,7 @@ def _override(tmp_path, hostvars: dict) -> Path:
 
 def test_a_target_named_twice_blocks_both_sources(lab, tmp_path):
     override = _override(tmp_path, {"aadsync-2012r2": {"sync_upgrade_target": "target-2022"}})
-    run = lab.playbook("playbooks/assess.yml", "-i", "inventories/lab/hosts.yml", "-i", str(override),
+    run = lab.playbook("playbooks/assess.yml", "-i", str(lab.inventory), "-i", str(override),
                        "--limit", "dirsync-2008r2,aadsync-2012r2,target-2022")
     for source, other in (("dirsync-2008r2", "aadsync-2012r2"), ("aadsync-2012r2", "dirsync-2008r2")):
         decision = run.results(DECIDE)[source]["decision"]
@@ -176,7 +176,7 @@ def test_a_target_named_twice_blocks_both_sources(lab, tmp_path):
 
 def test_a_target_that_is_not_ready_or_not_in_the_run_blocks_its_source(lab, tmp_path):
     override = _override(tmp_path, {"mim-2012r2": {"sync_upgrade_target": "connect-current-2022"}})
-    run = lab.playbook("playbooks/assess.yml", "-i", "inventories/lab/hosts.yml", "-i", str(override),
+    run = lab.playbook("playbooks/assess.yml", "-i", str(lab.inventory), "-i", str(override),
                        "--limit", "mim-2012r2,connect-current-2022,dirsync-2008r2")
     busy = run.results(DECIDE)["mim-2012r2"]["decision"]
     assert any("already runs connect" in b["text"] for b in busy["blockers"]), busy

@@ -41,10 +41,10 @@ def unsafe(lab, tmp_path_factory):
     for host in hosts:
         lab.clear_log(host)
     before = lab.digest(*hosts)
-    run = lab.playbook("playbooks/assess.yml", "-i", "inventories/lab/hosts.yml", "-i", path, "--limit",
+    run = lab.playbook("playbooks/assess.yml", "-i", str(lab.inventory), "-i", path, "--limit",
                        ",".join(hosts))
     contacted = {host: len(lab.log(host)) for host in hosts}
-    allowed = lab.playbook("playbooks/assess.yml", "-i", "inventories/lab/hosts.yml", "-i", path, "--limit",
+    allowed = lab.playbook("playbooks/assess.yml", "-i", str(lab.inventory), "-i", path, "--limit",
                            NO_VALIDATION, "-e", "sync_assess_allow_unvalidated_certificate=true")
     return run, before, lab.digest(*hosts), contacted, allowed
 

@@ -12,12 +12,11 @@ tests/integration/test_installer.py; a failing export (`sync_run_result`) is inj
 from __future__ import annotations
 
 import json
-import os
 import time
 
 import pytest
 
-from tests.labfixture import REPO
+from tests.labfixture import latest_report
 
 HOST = "connect24-staging-2022"  # PowerShell 5.1, no prerequisite to fix: the shortest upgrade in the lab
 BACKUP = "Back up the sync configuration to the controller and verify it"
@@ -91,7 +90,7 @@ def test_a_fault_during_the_backup_stops_the_host_changes_nothing_and_a_rerun_co
 # the upgrade's handoff ---------------------------------------------------------------------------------------
 
 def report_of(host: str) -> dict:
-    report = json.loads((REPO / "reports" / os.readlink(REPO / "reports" / "latest") / "report.json").read_text())
+    report = latest_report()
     return next(h for h in report["hosts"] if h["host"] == host)
 
 
@@ -120,7 +119,7 @@ def test_installer_1603_leaves_the_old_version_and_the_wait_says_so_3010_leaves_
     stopped = report_of(HOST)["upgrade"]["stopped"]
     assert stopped["step"] == "upgrade" and stopped["cause"].startswith(f"{HOST}: step upgrade not done after")
     assert "saw version = 2.4.131.0" in stopped["cause"]
-    operator = [json.loads(line) for line in (REPO / ".lab" / "log" / "operator.jsonl").read_text().splitlines()]
+    operator = lab.operator_log()
     assert "exit code 1603" in operator[-1]["message"] and operator[-1]["ok"] is False
     twin = lab.twin(HOST)  # rolled back: the old engine, running; only the recorded suspension, with a backup
     assert twin.state["sync"]["version"] == "2.4.131.0" and twin.services.get("ADSync").state == "running"

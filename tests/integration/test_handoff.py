@@ -38,6 +38,18 @@ def note_of(lab, host: str):
     return None if entry is None else lab.twin(host).files.read(NOTE).decode("ascii")
 
 
+def operator_once_waiting(lab, host: str, step) -> None:
+    """Do the step on the twin once the handoff waits for it (its note is on the desktop), however long Ansible takes
+    to get there on a loaded machine; a fixed delay could act before the first probe, and the step would be found
+    done instead of done while waiting."""
+    deadline = time.monotonic() + 120
+    while note_of(lab, host) is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1)  # a probe or two see it not done yet
+    with lab.store.session(host) as twin:
+        step(twin)
+
+
 def test_check_mode_plans_and_writes_nothing(lab):
     host = "connect23-2019"
     lab.reset(host)
@@ -110,12 +122,10 @@ def test_wait_finishes_when_the_step_is_done_while_it_waits_and_removes_the_note
     lab.reset(host)
     expect = [{"fact": "scheduler.enabled", "equals": False, "text": "the scheduler is off"}]
 
-    def operator():  # stands in for the lab's operator: the step's effect, on the twin, a little later
-        time.sleep(2)
-        with lab.store.session(host) as twin:
-            twin.state["sync"]["scheduler"]["SyncCycleEnabled"] = False
+    def step(twin):  # stands in for the lab's operator: the step's effect, on the twin
+        twin.state["sync"]["scheduler"]["SyncCycleEnabled"] = False
 
-    thread = threading.Thread(target=operator)
+    thread = threading.Thread(target=operator_once_waiting, args=(lab, host, step))
     thread.start()
     try:
         run = lab.playbook(plays(host, sync_handoff_expect=expect, sync_handoff_timeout_minutes=2,
@@ -149,14 +159,12 @@ def test_wait_rides_out_a_restart_of_the_host(lab):
     lab.reset(host)
     expect = [{"fact": "scheduler.enabled", "equals": False, "text": "the scheduler is off"}]
 
-    def operator():
-        time.sleep(2)
-        with lab.store.session(host) as twin:
-            twin.state["sync"]["scheduler"]["SyncCycleEnabled"] = False
-            twin.power.state["restart_seconds"] = 4.0
-            twin.power.schedule_restart(0, "installer restart", "CORP\\operator")
+    def step(twin):
+        twin.state["sync"]["scheduler"]["SyncCycleEnabled"] = False
+        twin.power.state["restart_seconds"] = 4.0
+        twin.power.schedule_restart(0, "installer restart", "CORP\\operator")
 
-    thread = threading.Thread(target=operator)
+    thread = threading.Thread(target=operator_once_waiting, args=(lab, host, step))
     thread.start()
     try:
         run = lab.playbook(plays(host, sync_handoff_expect=expect, sync_handoff_timeout_minutes=2,

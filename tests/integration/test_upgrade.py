@@ -7,7 +7,6 @@ export files, stops blocked servers before any change; a second run changes noth
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 from lab import config
 from lab.twin.host import Twin
 from plugins.plugin_utils._upgrade_plan import STEPS
-from tests.labfixture import REPO
+from tests.labfixture import latest_report, latest_report_dir
 from tests.secrets import inventory_secrets, leaks
 
 SOURCES = {"dirsync-2008r2", "dirsync-2012r2-large", "aadsync-2012r2", "connect1-2016", "connect23-2019",
@@ -38,10 +37,6 @@ SERIAL = "4"  # the default is 1; tests run four at a time to stay quick, which 
 # installer copied to run it
 EXPORT_TRACES = ("c:\\programdata\\entrasyncupgrade", "c:\\program files\\microsoft azure active directory connect",
                  "c:\\users\\labadmin\\downloads\\azureadconnect.msi")
-
-
-def latest_report() -> dict:
-    return json.loads((REPO / "reports" / os.readlink(REPO / "reports" / "latest") / "report.json").read_text())
 
 
 def by_host(report: dict, key: str) -> dict[str, dict]:
@@ -77,7 +72,7 @@ def real_runs(lab, dry_run, options, tmp_path_factory):
         # at -vvv with Ansible's log on: the security test reads everything this run wrote
         first = lab.playbook("upgrade.yml", *options, "-vvv", environment={"ANSIBLE_LOG_PATH": str(log)})
         report = latest_report()
-        first.report_dir = REPO / "reports" / os.readlink(REPO / "reports" / "latest")
+        first.report_dir = latest_report_dir()
         twins = {host: lab.twin(host) for host in lab.hosts}
         second = lab.playbook("upgrade.yml", *options)
     finally:

@@ -9,7 +9,6 @@ Each test drives one in-place server (connect24-staging-2022: it needs no prereq
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -17,7 +16,7 @@ import time
 
 import pytest
 
-from tests.labfixture import BIN, REPO, env
+from tests.labfixture import BIN, REPO, env, latest_report
 
 IN_PLACE = "connect24-staging-2022"
 SOURCE, TARGET = "aadsync-2012r2", "target-2022-c"
@@ -27,7 +26,7 @@ VERSION = "2.5.190.0"
 
 
 def report() -> dict:
-    return json.loads((REPO / "reports" / os.readlink(REPO / "reports" / "latest") / "report.json").read_text())
+    return latest_report()
 
 
 def upgrade_of(host: str) -> dict | None:

@@ -20,7 +20,7 @@ import shutil
 import pytest
 
 from tests.integration.test_upgrade import bigger_disk
-from tests.labfixture import REPO
+from tests.labfixture import REPO, latest_report
 
 PAIRS = {"dirsync-2008r2": "target-2022", "connect24-fullsql-2019": "target-2022-e"}
 HOSTS = [*PAIRS, *PAIRS.values()]
@@ -35,10 +35,6 @@ def runbook_message(start: str) -> str:
     block = next(b.strip() for b in re.findall(r"```text\n(.*?)```", (REPO / "docs" / "operator-runbook.md").read_text(),
                                                re.S) if start in b)
     return ".+?".join(re.escape(part) for part in re.split(r"<[^<>]+>", block))
-
-
-def latest_report() -> dict:
-    return json.loads((REPO / "reports" / (REPO / "reports" / "latest").readlink() / "report.json").read_text())
 
 
 def change(report: dict) -> dict[str, dict]:

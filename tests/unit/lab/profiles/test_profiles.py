@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lab.config import INVENTORY_DIR, PROFILES_DIR, load_hosts
+from lab.config import PROFILES_DIR, inventory_dir, load_hosts
 from lab.twin.errors import NotSimulated
 from lab.twin.host import Twin
 from lab.twin.profile import ProfileError, load_profile
@@ -201,7 +201,7 @@ def test_every_fragment_is_used():
 
 
 def test_lab_inventory_only_points_at_served_profiles():
-    if not (INVENTORY_DIR / "hosts.yml").is_file():
+    if not (inventory_dir() / "hosts.yml").is_file():
         pytest.skip("no lab inventory yet")
     for host in load_hosts():
         assert host.profile in served_profiles(), f"{host.name} uses {host.profile}"
