@@ -54,10 +54,17 @@ def test_export_push_and_export_config_verified_owner_only_and_idempotent(lab, t
     twin = lab.twin(TARGET)
     assert twin.files.read(PUSHED + "\\" + entry["name"]) == local.read_bytes()
     assert config["status"] == "done" and len(config["files"]) == 42
-    # the source's settings and the current host's configuration: one tenant, the same rules, other connectors
+    # the source's settings and the current host's configuration: the same rules, other connectors
     result = _config_diff.compare(_config_diff.load(folder), _config_diff.load(tmp_path / CONNECT / "export_config"))
     assert result["compared"] == ["global", "connector", "partition", "attribute_inclusion", "rule"]
-    assert [r for r in result["rows"] if r["area"] != "rule"] == []
+    # the two servers sync different tenants (lab/profiles): exactly that differs outside the rules
+    tenants = (lab.twin(SOURCE).state["sync"]["tenant"], lab.twin(CONNECT).state["sync"]["tenant"])
+    assert tenants[0] != tenants[1]
+    assert sorted((r["area"], r["name"], r["property"], r["source"], r["target"]) for r in result["rows"]
+                  if r["area"] != "rule") == sorted([
+        ("connector", f"{tenants[0]} - AAD", "present", True, False),
+        ("connector", f"{tenants[1]} - AAD", "present", False, True),
+        ("global", "global", "tenant", *tenants)])
 
     digest = lab.digest(*HOSTS)
     again = lab.playbook(plays(tmp_path))
