@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import time
 
-from ansible.errors import AnsibleConnectionFailure, AnsibleError
-from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
-from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _script
+from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _outcome, _script
 
 SCRIPT = "sync-engine"
 ARGUMENT_SPEC = {
@@ -53,19 +51,9 @@ class ActionModule(ActionBase):
         self._supports_check_mode = True
         result = super().run(tmp, task_vars)
         _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        try:
-            outcome = _Operation(self, args, self._task.check_mode).run()
-        except EngineFailed as exc:
-            outcome = {"status": "failed", "cause": str(exc), "changed": False}
-        except AnsibleError as exc:
-            if not isinstance(exc, AnsibleConnectionFailure) and "timed out" not in to_text(exc):
-                raise
-            outcome = {"status": "failed", "changed": False,
-                       "cause": f"the connection failed during {args['operation']}: {to_text(exc)}"}
-        outcome = {"before": None, "after": None, "runs": [], "failed_runs": [], "cause": None, **outcome}
-        if outcome["status"] == "failed":
-            outcome.update(failed=True, msg=outcome["cause"])
-        return {**result, **outcome}
+        outcome = _outcome.guarded(_Operation(self, args, self._task.check_mode).run, (EngineFailed,),
+                                   args["operation"])
+        return _outcome.task_result(result, outcome, {"before": None, "after": None, "runs": [], "failed_runs": []})
 
     def remote(self, request: dict) -> dict:
         """Run the script once; its document, or EngineFailed with the host's error."""

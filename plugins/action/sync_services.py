@@ -8,10 +8,8 @@ first and changes only what differs, so check mode and a second run change nothi
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleConnectionFailure, AnsibleError
-from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
-from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _script
+from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _outcome, _script
 
 SCRIPT = "services"
 START_MODES = ["auto", "delayed", "manual", "disabled"]
@@ -46,18 +44,8 @@ class ActionModule(ActionBase):
         self._supports_check_mode = True
         result = super().run(tmp, task_vars)
         _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        try:
-            outcome = self._services(args)
-        except ServicesFailed as exc:
-            outcome = {"status": "failed", "changed": False, "cause": str(exc)}
-        except AnsibleError as exc:
-            if not isinstance(exc, AnsibleConnectionFailure) and "timed out" not in to_text(exc):
-                raise
-            outcome = {"status": "failed", "changed": False, "cause": f"the connection failed: {to_text(exc)}"}
-        outcome = {"before": [], "after": [], "cause": None, **outcome}
-        if outcome["status"] == "failed":
-            outcome.update(failed=True, msg=outcome["cause"])
-        return {**result, **outcome}
+        outcome = _outcome.guarded(lambda: self._services(args), (ServicesFailed,), "the services change")
+        return _outcome.task_result(result, outcome, {"before": [], "after": []})
 
     def remote(self, services: list[dict], apply: bool) -> list[dict]:
         try:
