@@ -46,23 +46,33 @@ def _read(twin, name: str) -> dict:
     return {"name": svc.name, "exists": True, "state": svc.state, "start_mode": svc.start_mode}
 
 
+def start_service(twin, name: str) -> None:
+    """Start-Service: the SCM's refusal (disabled, a missing program or dependency) as the cmdlet's error text."""
+    _control(twin, name, twin.services.start, "cannot be started due to the following error: Cannot start service "
+             "{name} on computer '.'.")
+
+
+def stop_service(twin, name: str) -> None:
+    """Stop-Service: the SCM's refusal (running dependents) as the cmdlet's error text."""
+    _control(twin, name, twin.services.stop, "cannot be stopped due to the following error: Cannot stop {name} "
+             "service on computer '.'.")
+
+
+def _control(twin, name: str, control, words: str) -> None:
+    svc = twin.services.get(name)
+    try:
+        control(name)
+    except Win32Error:
+        raise ScriptError(f"Service '{svc.display_name} ({svc.name})' " + words.format(name=svc.name)) from None
+
+
 def _apply(twin, name: str, now: dict, mode: str, state: str) -> None:
-    scm = twin.services
-    svc = scm.get(name)
     if state == "stopped" and now["state"] != "stopped":
-        try:
-            scm.stop(name)
-        except Win32Error:
-            raise ScriptError(f"Service '{svc.display_name} ({svc.name})' cannot be stopped due to the following "
-                              f"error: Cannot stop {svc.name} service on computer '.'.") from None
+        stop_service(twin, name)
     if mode and mode != now["start_mode"]:
         if mode not in START_MODES:
             raise ScriptError(f"Cannot bind parameter 'StartupType'. Cannot convert value \"{mode}\" to type "
                               "\"System.ServiceProcess.ServiceStartMode\".")
-        scm.configure(name, start_mode=mode)
+        twin.services.configure(name, start_mode=mode)
     if state == "running" and now["state"] != "running":
-        try:
-            scm.start(name)
-        except Win32Error:
-            raise ScriptError(f"Service '{svc.display_name} ({svc.name})' cannot be started due to the following "
-                              f"error: Cannot start service {svc.name} on computer '.'.") from None
+        start_service(twin, name)

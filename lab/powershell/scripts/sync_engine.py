@@ -9,10 +9,10 @@ twin cannot answer becomes the script's `error` "lab: not simulated: ...".
 from __future__ import annotations
 
 from ...twin.environment import expand
-from ...twin.errors import NotSimulated, Win32Error
+from ...twin.errors import NotSimulated
 from ...twin.scheduledtasks import TaskNotFound, TaskScheduler
 from ...twin.syncengine import CmdletError
-from . import _request
+from . import _request, services
 
 ADSYNC_MODULE = "%ProgramFiles%\\Microsoft Azure AD Sync\\Bin\\ADSync\\ADSync.psd1"
 ADSYNC_ENGINE = "%ProgramFiles%\\Microsoft Azure AD Sync\\Bin\\miiserver.exe"
@@ -67,7 +67,7 @@ class _Engine:
                 self._dirsync()
             else:
                 raise ScriptError(f"unknown tool {self.tool}")
-        except (ScriptError, CmdletError, NotSimulated, TaskNotFound) as exc:
+        except (ScriptError, services.ScriptError, CmdletError, NotSimulated, TaskNotFound) as exc:
             self.out["error"] = str(exc)
         return self.out
 
@@ -201,21 +201,10 @@ class _Engine:
         self.twin.services.configure(DIRSYNC_SERVICE, start_mode=wanted)
 
     def _start(self) -> None:
-        svc = self.twin.services.get(DIRSYNC_SERVICE)
-        try:
-            self.twin.services.start(DIRSYNC_SERVICE)
-        except Win32Error:
-            raise ScriptError(f"Service '{svc.display_name} ({svc.name})' cannot be started due to the following "
-                              f"error: Cannot start service {svc.name} on computer '.'.") from None
+        services.start_service(self.twin, DIRSYNC_SERVICE)
 
     def _stop(self) -> None:
-        svc = self.twin.services.get(DIRSYNC_SERVICE)
-        try:
-            self.twin.services.stop(DIRSYNC_SERVICE)
-        except Win32Error:
-            raise ScriptError(f"Service '{svc.display_name} ({svc.name})' cannot be stopped due to the following "
-                              f"error: Cannot stop {svc.name} service on computer '.'.") from None
-
+        services.stop_service(self.twin, DIRSYNC_SERVICE)
 
 def _round_trip(iso: str) -> str:
     """A DateTime of kind Utc as the script's ToString('o') writes it: 7 fraction digits and Z."""
