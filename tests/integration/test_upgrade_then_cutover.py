@@ -236,9 +236,14 @@ def test_rollback_after_the_export_is_refused_with_microsofts_reason_and_changes
 
 def test_rollback_after_export_when_asked_goes_back_says_what_cannot_be_undone_and_a_rerun_changes_nothing(lab, estate):
     options, _ = estate
+    forced = ["-e", "sync_rollback_after_export=true"]
+    before = lab.digest(*HOSTS)
+    dry = lab.playbook("playbooks/rollback.yml", *limit(*HOSTS), *options, *forced, check=True)
+    assert dry.rc == 0 and lab.digest(*HOSTS) == before, "rollback.yml --check changed a server"
+    assert {c["state"] for c in change(latest_report()).values()} == {"planned"}
     lab.autopilot(True, delay=0.3)
     try:
-        run = lab.playbook("playbooks/rollback.yml", *limit(*HOSTS), *options, "-e", "sync_rollback_after_export=true")
+        run = lab.playbook("playbooks/rollback.yml", *limit(*HOSTS), *options, *forced)
     finally:
         lab.autopilot(False)
     assert run.rc == 0, run.failures()
