@@ -16,11 +16,11 @@ description:
     be compared. See docs/configuration-compare.md.
 options:
   _input:
-    description: The baseline (source server): a controller path or a parsed model.
+    description: The baseline (source server) - a controller path or a parsed model.
     type: raw
     required: true
   target:
-    description: The target (new server): a controller path or a parsed model.
+    description: The target (new server) - a controller path or a parsed model.
     type: raw
     required: true
   accepted:

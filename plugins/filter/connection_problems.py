@@ -12,7 +12,7 @@ DOCUMENTATION = r"""
 name: connection_problems
 short_description: What makes a host's WinRM/PSRP connection settings unsafe
 description:
-  - Reads a host's connection variables from O(_input) and returns one message per unsafe setting: Basic
+  - Reads a host's connection variables from O(_input) and returns one message per unsafe setting - Basic
     authentication or unencrypted messages over plain HTTP, and server certificate validation turned off. Each
     message names the setting and says how to fix it or which variable allows it explicitly.
   - Missing variables take the connection plugin's defaults (port 5986; http only on port 5985; Basic when no

@@ -11,7 +11,7 @@ short_description: How the cutover leaves an old sync server, and whether it alr
 description:
   - From the old server's facts (C(sync_assess_result.facts)) returns C(mode) - C(standby) (an Entra Connect
     server from 2.4.18.0 that goes into staging mode through the wizard), C(disabled) (DirSync, Azure AD Sync,
-    older Connect, or when asked: its engine's services stopped and disabled) or C(refused) (a MIM server, an
+    older Connect, or when asked - its engine's services stopped and disabled) or C(refused) (a MIM server, an
     unknown tool) - with C(why), C(off) (the server exports no more already) and C(services_off) (the engine's
     services, stopped and disabled, in stop order, for entra.sync_upgrade.sync_services).
 options:

@@ -10,7 +10,7 @@ name: export_state
 short_description: Whether a sync server has exported, and whether each connector's newest export succeeded
 description:
   - From the run history an entra.sync_upgrade.sync_engine C(status) read (its C(runs)) returns C(exported) (an
-    Export run is in the history: a staging server never exports), C(verified) (every connector's newest Export
+    Export run is in the history; a staging server never exports), C(verified) (every connector's newest Export
     succeeded), C(failed) and C(connectors) (names).
 options:
   _input:

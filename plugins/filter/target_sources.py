@@ -7,7 +7,7 @@ name: target_sources
 short_description: Map each parallel target to the hosts whose sync_upgrade_target names it
 description:
   - Reads the C(sync_upgrade_target) host variable of every host in O(hosts) from O(_input) (C(hostvars)) and
-    returns C({target: [source, ...]}). Hosts without the variable, or with an empty one, name no target.
+    returns a mapping of each target to the list of its sources. Hosts without the variable, or with an empty one, name no target.
   - The assessment uses it once per run to find targets that two sources share.
 options:
   _input:

@@ -10,7 +10,7 @@ name: tenant_servers
 short_description: The tenant and the activity of every host assessed in this run
 description:
   - Reads the C(sync_assess_result) of every host in O(hosts) from O(_input) (C(hostvars)) and returns, for each
-    one that was assessed, C({host, tenant, active, why}): the C(tenant) fact, and whether its engine exports
+    one that was assessed, C({host, tenant, active, why}) - the C(tenant) fact, and whether its engine exports
     (C(active) true, false, or null when unknown, with what that rests on; plugin_utils/_activity.py).
   - The assessment uses it once per run, so that C(sync_decide) can refuse two active servers of one tenant.
     Hosts left out of the run (C(--limit)) or not assessed are not listed.

@@ -31,7 +31,7 @@ options:
       - Include the sync database. LocalDB files are copied with the ADSync service stopped (sync pauses; the
         service is started again whatever happens); SQL Server databases get a C(BACKUP DATABASE ... WITH
         COPY_ONLY) in the instance's backup folder, moved into the backup. DirSync's database is always
-        included: its configuration lives there.
+        included, as its configuration lives there.
     type: bool
     default: false
   max_age_hours:

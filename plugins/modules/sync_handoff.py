@@ -49,7 +49,7 @@ options:
         exactly one of C(equals), C(at_least) (versions, numerically), C(includes) (a name or list of names
         present in a list such as C(connectors)), C(count_at_least) (a list's length), and C(text) (what it
         means, shown to the operator; generated when missing).
-      - C(files.<path>.exists) waits for a file the step writes (e.g. DirSync's exported settings): the probe then
+      - C(files.<path>.exists) waits for a file the step writes (e.g. DirSync's exported settings); the probe then
         also reads that path.
       - Required for C(wait) and C(stop).
     type: list
@@ -58,7 +58,7 @@ options:
     description:
       - C(wait) polls until done or the timeout; C(stop) returns C(waiting) at once.
       - C(withdraw) takes the step's note off the desktop without probing (C(withdrawn), or C(unchanged) when there
-        is none): for a step that is no longer wanted, such as a cutover's "staging mode off" after a rollback.
+        is none), for a step that is no longer wanted, such as a cutover's "staging mode off" after a rollback.
     type: str
     choices: [wait, stop, withdraw]
     default: wait

@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 module: sync_settings
 short_description: Export a sync server's settings to the controller, or push them to a new server, verified by SHA-256
 description:
-  - C(operation=export) on the source server, by C(method) (docs/configuration-compare.md, "Settings methods"):
+  - C(operation=export) on the source server, by C(method) (docs/configuration-compare.md, "Settings methods") -
     C(json_export) fetches the newest C(%ProgramData%\AADConnect\Applied-SynchronizationPolicy-*.json) (Connect
     1.5.42.0 and later); C(migrate_settings) runs C(MigrateSettings.ps1) (from the new server's wizard, given as
     O(script) with O(script_sha256); the server refuses it unless Microsoft signed it) and fetches the newest
@@ -40,7 +40,7 @@ options:
     description: The controller folder to push (C(operation=push)).
     type: path
   source:
-    description: The source server's inventory name: the folder name on the target (C(operation=push)).
+    description: The source server's inventory name, which is the folder name on the target (C(operation=push)).
     type: str
   script:
     description: The controller's copy of C(MigrateSettings.ps1) (C(method=migrate_settings)).
