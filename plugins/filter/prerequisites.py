@@ -8,43 +8,6 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _prerequisites
 
-DOCUMENTATION = r"""
-name: prerequisite_checks
-short_description: Judge the Entra Connect Sync prerequisites of the server that will run the installer
-description:
-  - Turns what the role read on the host (O(_input)) into checks, each with C(name), C(ok), C(found),
-    C(required) and C(fix), in the order an admin fixes them - powershell, os_version, os_edition,
-    desktop_experience, domain_member, dotnet, tls12, pending_reboot, disk_size, disk_free, local_admin and,
-    when upgrading an existing install, adsyncadmins. Facts and sources - docs/product-facts.md section 3.
-  - Companion filters - C(prerequisite_registry) (the registry values to read, from the evidence catalog, for
-    the named groups os, dotnet, tls12, marker), C(prerequisite_input_errors) (what is wrong with the role's
-    input), C(prerequisite_powershell) (the PowerShell check alone, before any module runs), C(prerequisite_plan) (what a run changes and what blocks the host) and C(prerequisite_result)
-    (the published C(sync_prerequisites_result)).
-options:
-  _input:
-    description: The evidence - powershell, registry (win_reg_stat loop results), domain (setup facts), reboot
-      (win_reboot_info), disks (win_disk_facts), whoami (win_whoami).
-    type: dict
-    required: true
-  needs:
-    description: drive, min_free_gb, object_count, disk_gb_by_objects, require_adsyncadmins.
-    type: dict
-    required: true
-"""
-
-EXAMPLES = r"""
-- name: Judge the prerequisites
-  ansible.builtin.set_fact:
-    checks: "{{ evidence | entra.sync_upgrade.prerequisite_checks(needs) }}"
-"""
-
-RETURN = r"""
-_value:
-  description: The checks, each C(name), C(ok), C(found), C(required), C(fix) (null when ok).
-  type: list
-  elements: dict
-"""
-
 
 def _wrap(func):
     def run(*args, **kwargs):
