@@ -5,7 +5,7 @@ The logic lives in plugins/plugin_utils/_report.py (plain Python, unit tested); 
 
 from __future__ import annotations
 
-from ansible_collections.entra.sync_upgrade.plugins.plugin_utils._report import build_report, summary_table
+from ansible_collections.entra.sync_upgrade.plugins.plugin_utils._report import build_report
 
 DOCUMENTATION = r"""
 name: fleet_report
@@ -76,10 +76,6 @@ def fleet_report(results, generated_at, run_date, inventory_total=None, steps=No
     return build_report(results, generated_at, run_date, inventory_total, steps, run)
 
 
-def fleet_summary_table(report):
-    return summary_table(report)
-
-
 class FilterModule:
     def filters(self):
-        return {"fleet_report": fleet_report, "fleet_summary_table": fleet_summary_table}
+        return {"fleet_report": fleet_report}
