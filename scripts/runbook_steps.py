@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Print the wizard steps section of docs/runbook.md from the step catalog (plugins/plugin_utils/_upgrade_plan.py),
 so the runbook shows the instructions exactly as the run prints them.
 
