@@ -37,7 +37,9 @@ options:
 EXAMPLES = r"""
 - name: Why this host's connection is unsafe
   ansible.builtin.debug:
-    msg: "{{ {'ansible_connection': 'winrm', 'ansible_winrm_scheme': 'http'} | entra.sync_upgrade.connection_problems }}"
+    msg: "{{ connection | entra.sync_upgrade.connection_problems }}"
+  vars:
+    connection: {ansible_connection: winrm, ansible_winrm_scheme: http}
 """
 
 RETURN = r"""

@@ -26,7 +26,9 @@ options:
 EXAMPLES = r"""
 - name: Is the old server back as it was?
   ansible.builtin.debug:
-    msg: "{{ facts | entra.sync_upgrade.engine_as_recorded(sync_backup_dir | entra.sync_upgrade.recorded_engine(host)) }}"
+    msg: "{{ facts | entra.sync_upgrade.engine_as_recorded(recorded) }}"
+  vars:
+    recorded: "{{ sync_backup_dir | entra.sync_upgrade.recorded_engine(host) }}"
 """
 
 RETURN = r"""
