@@ -4,6 +4,7 @@
 # ansible-test insists that its working directory really lies in ansible_collections/<namespace>/<name>/; the
 # symlink `make setup` creates resolves back to the repository, so the tests run on a copy of the working tree
 # (tracked and new files, not ignored ones) in a temporary folder that is removed afterwards.
+# Arguments, when given, replace the test selection: scripts/sanity.sh --list-tests --allow-disabled
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TESTS=(action-plugin-docs compile empty-init ignores line-endings no-assert no-get-exception no-illegal-filenames
@@ -18,5 +19,5 @@ mkdir -p "$copy"
 git ls-files -z --cached --others --exclude-standard | grep -zv '^\.venv$' | tar --null -T - -cf - | tar -xf - -C "$copy"
 cd "$copy"
 # the venv's bin first: ansible-test looks for python$version on PATH
-PATH="$bin:$PATH" "$bin/ansible-test" sanity --color no --python "$version" \
-  "${TESTS[@]/#/--test=}"
+if [ $# -eq 0 ]; then set -- "${TESTS[@]/#/--test=}"; fi
+PATH="$bin:$PATH" "$bin/ansible-test" sanity --color no --python "$version" "$@"
