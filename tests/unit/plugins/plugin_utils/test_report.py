@@ -397,9 +397,11 @@ def test_filter_plugin_exposes_both_filters(monkeypatch):
     collections = ROOT / ".ansible" / "collections"
     assert (collections / "ansible_collections" / "entra" / "sync_upgrade").exists(), "run make setup"
     monkeypatch.syspath_prepend(str(collections))
-    module = importlib.import_module("ansible_collections.entra.sync_upgrade.plugins.filter.fleet_report")
+    filters = {}
     try:
-        filters = module.FilterModule().filters()
+        for name in ("fleet_report", "fleet_summary_table"):  # one filter file each, so each has its ansible-doc page
+            module = importlib.import_module(f"ansible_collections.entra.sync_upgrade.plugins.filter.{name}")
+            filters.update(module.FilterModule().filters())
         report = filters["fleet_report"](RESULTS, GENERATED_AT, RUN_DATE, 12)
         assert report == build_report(RESULTS, GENERATED_AT, RUN_DATE, 12)
         assert filters["fleet_summary_table"](report) == summary_table(report)
