@@ -125,7 +125,8 @@ def provenance(context: Mapping | None, run: Mapping | None) -> dict:
         "commit": text(toolkit.get("commit")), "modified": toolkit.get("modified"),
         "policy_file": text(policy.get("file")), "policy_schema": text(policy.get("schema")),
         "policy_reviewed": text(policy.get("reviewed")),
-        "controller": text(run.get("controller")), "user": text(run.get("user")),
+        "controller": text(run.get("controller") or context.get("controller")),
+        "user": text(run.get("user") or context.get("os_user")),
         "playbook": text(run.get("playbook")), "inventory_sources": sources or [UNKNOWN],
         "limit": run.get("limit") or None, "tags": [str(t) for t in run.get("tags") or [] if t != "all"],
         "check_mode": check_mode,
@@ -146,4 +147,5 @@ def references(context: Mapping | None, entries: list[dict], caveats: list[dict]
               "sources": list(glossary.get(rule, {}).get("sources") or [])} for rule in sorted(shown)]
     return {"sources": [{"code": code, "title": value.get("title"), "url": value.get("url")}
                         for code, value in sources.items() if isinstance(value, Mapping)],
-            "entries": dict(policy.get("entries") or {}), "rules": rules}
+            "entries": dict(policy.get("entries") or {}), "rules": rules,
+            "minimum_version": policy.get("minimum_version") or UNKNOWN}

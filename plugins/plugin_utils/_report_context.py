@@ -10,7 +10,9 @@ its outcome; tests/unit/plugins/plugin_utils/test_decide.py keeps it complete), 
 
 from __future__ import annotations
 
+import getpass
 import re
+import socket
 import subprocess
 from pathlib import Path
 
@@ -68,8 +70,17 @@ def rule_glossary(rules_doc: Path, source_codes) -> dict:
     return glossary
 
 
+def _controller() -> dict:
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):
+        user = None
+    return {"controller": socket.gethostname() or None, "os_user": user}
+
+
 def report_context(project_dir) -> dict:
-    """The toolkit, commit, policy and glossary facts for build_report(context=...)."""
+    """The toolkit, commit, policy and glossary facts for build_report(context=...), and the controller's name and
+    the account the run uses there."""
     project = Path(str(project_dir))
     galaxy = _yaml(project / "galaxy.yml")
     policy = _yaml(project / "policy" / "lifecycle.yml")
@@ -85,7 +96,9 @@ def report_context(project_dir) -> dict:
         "toolkit": {"name": ".".join(str(galaxy[k]) for k in ("namespace", "name")) if galaxy.get("name") else UNKNOWN,
                     "version": str(version) if version else UNKNOWN, **git_commit(project)},
         "policy": {"file": "policy/lifecycle.yml", "schema": policy.get("schema", UNKNOWN),
+                   "minimum_version": str((policy.get("minimum_version") or {}).get("version") or UNKNOWN),
                    "reviewed": str(policy["reviewed"]) if policy.get("reviewed") else UNKNOWN,
                    "sources": sources, "entries": entries},
         "rules": rule_glossary(project / "docs" / "decision-rules.md", set(sources)),
+        **_controller(),
     }
