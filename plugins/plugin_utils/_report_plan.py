@@ -26,7 +26,7 @@ def _title(step: str, ctx: dict) -> str:
 
 def _ctx(host: str, target_version: str | None, tool: str | None, source: str | None = None) -> dict:
     # The handoff texts need paths the run only knows when it stages the installer: name them by role.
-    return {"computer": host, "installer": "the staged installer", "version": target_version or "the target build",
+    return {"computer": host, "installer": "the staged installer", "version": target_version or "(target build)",
             "tool": tool, "installer_from": "the controller", "export_to": "the settings file",
             "settings": "the exported settings", "source": source or "", "source_summary": []}
 
