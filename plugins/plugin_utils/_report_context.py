@@ -22,6 +22,7 @@ UNKNOWN = "unknown"
 _RULE_ROW = re.compile(r"^\|\s*(R-[A-Z0-9-]+)\s*\|(.*)\|(.*)\|\s*$")
 _SOURCE_LINE = re.compile(r"^####\s+(R-[A-Z0-9-]+)\s*$|^- \*\*Source:\*\*(.*)$")
 _CODE = re.compile(r"\b([A-Z0-9]{2,5})\b")
+_CODE_ROW = re.compile(r"^\|\s*([A-Z0-9]{2,5})\s*\|\s*\[[^\]]*\]\((https://[^)\s]+)\)")
 
 
 def _yaml(path: Path) -> dict:
@@ -78,6 +79,15 @@ def _controller() -> dict:
     return {"controller": socket.gethostname() or None, "os_user": user}
 
 
+def rule_page_sources(rules_doc: Path) -> dict:
+    """{code: address} of the code table in docs/decision-rules.md (codes the rules cite beyond the policy's)."""
+    try:
+        lines = rules_doc.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return {}
+    return {match.group(1): match.group(2) for match in map(_CODE_ROW.match, lines) if match}
+
+
 def report_context(project_dir) -> dict:
     """The toolkit, commit, policy and glossary facts for build_report(context=...), and the controller's name and
     the account the run uses there."""
@@ -89,6 +99,9 @@ def report_context(project_dir) -> dict:
     sources = {str(code): {"url": str(value) if str(value).startswith("https://") else None,
                            "title": str(titles.get(code) or ("" if str(value).startswith("https://") else value))
                            or None} for code, value in urls.items()}
+    # codes the rules page cites beyond the policy's own (ST, SA, TLS...): their address, no title in the repo
+    for code, url in rule_page_sources(project / "docs" / "decision-rules.md").items():
+        sources.setdefault(code, {"url": url, "title": None})
     entries = {name: [str(code) for code in value.get("source") or []]
                for name, value in policy.items() if isinstance(value, dict) and "source" in value}
     version = galaxy.get("version")
