@@ -364,13 +364,13 @@ def build_report(results: Mapping, generated_at, run_date, inventory_total=None,
              if _map(result).get("status") == "assessed"}
     caveats = board.lift_caveats(entries)
     conflicts = board.conflicts(_map(target_sources))
-    board.add_plans(entries, facts, _map(target_sources))
     step_map = _map(steps)
     upgrade_run = steps is not None and run == "upgrade"
     for entry in entries:
         entry["prepare"] = _prepare(entry, step_map) if upgrade_run else None
         entry["upgrade"] = _upgrade(entry, step_map) if upgrade_run else None
         entry["change"] = _change(entry, step_map, run) if steps is not None and run in CHANGE_RUNS else None
+    board.add_plans(entries, facts, _map(target_sources))
     upgraded = [entry["upgrade"] for entry in entries if entry["upgrade"]]
     prepared = [entry["prepare"] for entry in entries if entry["prepare"]]
 

@@ -82,6 +82,29 @@ def add_plans(entries: list[dict], facts: Mapping, target_sources: Mapping | Non
         entry["readiness_missing"] = readiness_missing(entry) if entry["assessed"] else []
         entry["plan"] = server_plan(entry, facts.get(host), entry["target_host"], by_host.get(entry["target_host"]))
         entry["plan_after_blockers"] = entry["status"] == "blocked" and bool(entry["plan"])
+        _plan_status(entry, by_host)
+
+
+HANDOFF_KEYS = ("upgrade", "wizard_files", "dirsync_export", "install_import", "install_migrate", "install_manual")
+
+
+def _plan_status(entry: dict, by_host: Mapping) -> None:
+    """In the upgrade run's report, each plan step gets the status its step result has (None otherwise): the
+    backup on the source, staging and prerequisites on the install host, the upgrade's state and its verification."""
+    prepare, upgrade = entry.get("prepare") or {}, entry.get("upgrade") or {}
+    if not prepare:
+        return
+    worker = by_host.get(prepare.get("target")) if prepare.get("role") == "parallel" else entry
+    worker_steps = ((worker or {}).get("prepare") or {}).get("steps") or {}
+    statuses = {"backup": ((prepare.get("steps") or {}).get("backup") or {}).get("status"),
+                "installer": (worker_steps.get("installer") or {}).get("status"),
+                "prerequisites": (worker_steps.get("prerequisites") or {}).get("status"),
+                "verify": (upgrade.get("verify") or {}).get("status")}
+    for step in entry["plan"]:
+        if step["key"] in statuses:
+            step["status"] = statuses[step["key"]]
+        elif step["key"] in HANDOFF_KEYS and upgrade:
+            step["status"] = upgrade.get("state")
 
 
 def executive(entries: list[dict], conflict_list: list[dict]) -> dict:

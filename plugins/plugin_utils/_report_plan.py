@@ -32,8 +32,9 @@ def _ctx(host: str, target_version: str | None, tool: str | None, source: str | 
 
 
 def _step(key: str, text: str, kind: str = "run") -> dict:
-    """kind: run (the toolkit does it), handoff (an operator does it in the wizard), fix, check, later."""
-    return {"key": key, "kind": kind, "text": text}
+    """kind: run (the toolkit does it), handoff (an operator does it in the wizard), fix, check, later. status: the
+    step's result in the upgrade run's report (None in an assessment)."""
+    return {"key": key, "kind": kind, "text": text, "status": None}
 
 
 def prerequisite_fixes(host: Mapping) -> list[str]:

@@ -301,3 +301,20 @@ def test_each_host_section_stands_alone_for_a_ticket(markdown):
     blocked = _host_section(markdown, "aadsync-02")
     assert "**Blockers**" in blocked and "`R-PARALLEL-TARGET-SHARED`" in blocked
     assert "**Plan once the blockers are resolved**" in blocked
+
+
+def test_in_the_upgrade_runs_report_each_plan_step_carries_its_result():
+    from .test_report import STEPS, _prep_results
+
+    report = build_report(_prep_results(), GENERATED_AT, RUN_DATE, steps=copy.deepcopy(STEPS),
+                          target_sources={"target-new": ["dirsync-old"]})
+    plan = {step["key"]: step.get("status") for step in _host(report, "dirsync-old")["plan"]}
+    # the backup on the source, staging and prerequisites on its target
+    assert (plan["backup"], plan["installer"], plan["prerequisites"]) == ("done", "unchanged", "failed")
+    assert plan["dirsync_export"] == plan["install_migrate"] == "not_started" and plan["cutover"] is None
+    stopped = {step["key"]: step.get("status") for step in _host(report, "connect-inplace")["plan"]}
+    assert (stopped["backup"], stopped["upgrade"]) == ("failed", "stopped")
+    page = _render("report.md.j2", report)
+    assert re.search(r"\n2\. \[run\] Stage the Entra Connect 2\.5\.79\.0 installer on target-new and verify its"
+                     r"\s+SHA-256\s+and\s+signature\s+-\s+\*\*unchanged\*\*", page)
+    assert "<strong>[failed]</strong>" in _render("report.html.j2", report)
