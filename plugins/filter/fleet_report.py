@@ -47,6 +47,21 @@ options:
     type: str
     default: upgrade
     choices: [upgrade, cutover, rollback]
+  context:
+    description:
+      - The C(entra.sync_upgrade.report_context) filter's result (toolkit version and commit, policy, rule glossary,
+        controller). Adds C(provenance) and C(references).
+    type: dict
+  run_facts:
+    description:
+      - The run's own facts - C(controller), C(user), C(playbook), C(inventory_sources), C(limit), C(tags),
+        C(check_mode), C(assess_only). Unset ones are reported as unknown.
+    type: dict
+  target_sources:
+    description:
+      - The C(entra.sync_upgrade.target_sources) filter's result (target -> the sources naming it). A target with
+        two or more sources is a conflict, shown on each of them.
+    type: dict
 """
 
 EXAMPLES = r"""
@@ -67,13 +82,18 @@ _value:
   description: >-
     C(generated_at), C(run_date), C(summary) (total, inventory_total, limited, assessed, not_assessed,
     not_assessed_hosts, by_status, by_path, by_tool, by_urgency, past_deadline, past_deadline_hosts, prepare,
-    stopped_hosts) and C(hosts) (one dictionary per host, with C(assessment) {status, cause} and C(prepare)).
+    stopped_hosts), C(provenance), C(executive) (at_risk, proposes, decisions), C(caveats) (warnings shared by
+    several hosts, said once), C(conflicts), C(references) (sources, policy entries, rule glossary) and C(hosts)
+    (one dictionary per host, with C(assessment) {status, cause}, C(action), C(readiness_missing), C(target_host),
+    C(conflict), the ordered C(plan), C(prepare) and C(upgrade)).
   type: dict
 """
 
 
-def fleet_report(results, generated_at, run_date, inventory_total=None, steps=None, run="upgrade"):
-    return build_report(results, generated_at, run_date, inventory_total, steps, run)
+def fleet_report(results, generated_at, run_date, inventory_total=None, steps=None, run="upgrade", context=None,
+                 run_facts=None, target_sources=None):
+    return build_report(results, generated_at, run_date, inventory_total, steps, run, context, run_facts,
+                        target_sources)
 
 
 class FilterModule:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 
+from . import _report_board as board
+
 # The decision paths, most severe first (the order summaries and tables use).
 PATHS = ("blocked", "parallel", "in_place", "none")
 # Why a host was not assessed (plugin_utils/_status.py), and "incomplete" for a host with no result at all.
@@ -337,7 +339,8 @@ def _sort_key(entry: dict):
     return (URGENCY_RANK.get(entry["urgency"], URGENCY_RANK[UNKNOWN]), entry["host"].lower(), entry["host"])
 
 
-def build_report(results: Mapping, generated_at, run_date, inventory_total=None, steps=None, run="upgrade") -> dict:
+def build_report(results: Mapping, generated_at, run_date, inventory_total=None, steps=None, run="upgrade",
+                 context=None, run_facts=None, target_sources=None) -> dict:
     """The fleet report for exactly the hosts in ``results`` ({host: assessment result}).
 
     Hosts are sorted by urgency (stopped, degraded, unknown, due, ok), then by name. ``run_date`` (YYYY-MM-DD)
@@ -348,17 +351,26 @@ def build_report(results: Mapping, generated_at, run_date, inventory_total=None,
     handoff it waits at with its instructions, the verification's checks and configuration differences).
     ``run`` names the playbook the steps come from: ``upgrade``, or ``cutover`` / ``rollback``, whose hosts get
     ``change`` (on both servers of a pair: the new server's work, its state, where it waits or stopped) instead.
+    ``context`` (plugin_utils/_report_context.report_context: toolkit, commit, policy, rule glossary), ``run_facts``
+    (controller, user, playbook, inventory_sources, limit, tags, check_mode, assess_only) and ``target_sources``
+    ({target: [sources]}) add ``provenance``, ``executive``, ``caveats``, ``conflicts``, ``references`` and, per host,
+    ``action``, ``readiness_missing``, ``target_host``, ``conflict`` and the ordered ``plan``.
     """
     if run not in ("upgrade", *CHANGE_RUNS):
         raise ValueError(f"run must be upgrade, cutover or rollback, not {run!r}")
     day = _date(run_date)
     entries = sorted((_host_entry(str(host), result, day) for host, result in _map(results).items()), key=_sort_key)
+    facts = {str(host): _map(_map(result).get("facts")) for host, result in _map(results).items()
+             if _map(result).get("status") == "assessed"}
+    caveats = board.lift_caveats(entries)
+    conflicts = board.conflicts(_map(target_sources))
     step_map = _map(steps)
     upgrade_run = steps is not None and run == "upgrade"
     for entry in entries:
         entry["prepare"] = _prepare(entry, step_map) if upgrade_run else None
         entry["upgrade"] = _upgrade(entry, step_map) if upgrade_run else None
         entry["change"] = _change(entry, step_map, run) if steps is not None and run in CHANGE_RUNS else None
+    board.add_plans(entries, facts, _map(target_sources))
     upgraded = [entry["upgrade"] for entry in entries if entry["upgrade"]]
     prepared = [entry["prepare"] for entry in entries if entry["prepare"]]
 
@@ -378,6 +390,11 @@ def build_report(results: Mapping, generated_at, run_date, inventory_total=None,
     return {
         "generated_at": _str(generated_at),
         "run_date": _str(run_date),
+        "provenance": board.provenance(_map(context), _map(run_facts)),
+        "executive": board.executive(entries, conflicts),
+        "caveats": caveats,
+        "conflicts": conflicts,
+        "references": board.references(_map(context), entries, caveats),
         "summary": {
             "total": len(entries),
             "inventory_total": total,
