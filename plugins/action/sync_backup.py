@@ -26,6 +26,7 @@ from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _backup_
 from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _backup_store as store
 from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _chunked_fetch as chunked_fetch
 from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _engine_record, _script
+from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _progress as progress
 
 ARGUMENT_SPEC = {
     "facts": {"type": "dict", "required": True},
@@ -241,8 +242,12 @@ class _Backup:
     def _fetch(self, local: Path, files: list[dict], manifest: dict) -> None:
         """Read every staged file in chunks (plugin_utils/_chunked_fetch.py); each file is verified against the
         server's SHA-256."""
+        total = sum(f["size"] for f in files)
+        display = self.action._display
+        display.display(f"{self.host}: backup: fetching {len(files)} file(s), {progress.size(total)}, to {local}")
+        shown = progress.transfer_reporter(display.display, f"{self.host}: backup: fetched", total)
         try:
-            done = chunked_fetch.fetch(self.action.remote, self.folder, local, files, self.args["chunk_bytes"])
+            done = chunked_fetch.fetch(self.action.remote, self.folder, local, files, self.args["chunk_bytes"], shown)
         except chunked_fetch.FetchFailed as exc:
             raise BackupFailed(str(exc).replace("the staged files", "the staged backup")
                                .replace("the reader", "the backup reader")) from None

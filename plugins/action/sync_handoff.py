@@ -21,6 +21,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _detect, _script, _status
 from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _handoff as handoff
+from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _progress as progress
 
 ARGUMENT_SPEC = {
     "step": {"type": "str", "required": True, "choices": list(handoff.STEPS)},
@@ -41,7 +42,7 @@ try:
 except ImportError:  # pywinrm is the winrm connection's requirement; without it there is no such error
     RETRIED_ERRORS = (AnsibleError, OSError)
 REQUIRED_IF = [("mode", mode, ("instructions", "expect")) for mode in handoff.MODES]
-PROGRESS_EVERY_SECONDS = 300  # a progress line at the default verbosity this often; every poll at -v
+# a progress line at the default verbosity on _progress.WaitSchedule's growing interval; every poll at -v
 
 
 class NoteFailed(Exception):
@@ -150,7 +151,8 @@ class _Handoff:
     def _wait(self) -> dict:
         timeout = self.args["timeout_minutes"] * 60
         poll = self.args["poll_seconds"]
-        start = last_shown = time.monotonic()
+        start = time.monotonic()
+        schedule = progress.WaitSchedule(poll)
         last_error = None
         while True:
             time.sleep(max(0.0, min(poll, timeout - (time.monotonic() - start))))
@@ -162,10 +164,7 @@ class _Handoff:
             else:
                 holds, last_error = None, found.cause
             step = handoff.next_step(False, self.mode, holds, handoff.NOTE_CURRENT, self.waited, timeout)
-            loud = time.monotonic() - last_shown >= PROGRESS_EVERY_SECONDS
-            if loud:
-                last_shown = time.monotonic()
-            self._progress(holds, last_error, loud)
+            self._progress(holds, last_error, loud=schedule.due(self.waited) and not step.finished)
             if step.finished:
                 break
         if step.status == handoff.DONE:
@@ -252,8 +251,9 @@ class _Handoff:
         if holds is None:
             seen = f"the probe failed (retrying): {error}"
         else:
-            seen = "done" if holds else handoff.mismatch(self.results)
-        line = f"{self.host}: step {self.step}: waited {self.waited:.0f} s: {seen}"
+            seen = "done" if holds else f"not done yet: {handoff.mismatch(self.results)}"
+        line = (f"{self.host}: step {self.step} ({self.title}): waiting for the operator for "
+                f"{progress.duration(self.waited)} (time-out {progress.duration(self.args['timeout_minutes'] * 60)}): {seen}")
         if loud:
             self.display.display(line)
         else:

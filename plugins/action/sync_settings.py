@@ -31,6 +31,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _backup_store as store
 from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _chunked_fetch as chunked_fetch
 from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _evidence as ev
+from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _progress as progress
 from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _script
 
 ARGUMENT_SPEC = {
@@ -138,7 +139,11 @@ class ActionModule(ActionBase):
     def _download(self, host, args, staging, staged, kind, now, local: Path) -> None:
         partial = store.new_backup_dir(Path(args["dest"]) / host, ".partial", store.stamp(now))
         try:
-            done = chunked_fetch.fetch(self.remote, staging, partial, staged["files"], args["chunk_bytes"])
+            total = sum(f["size"] for f in staged["files"])
+            self._display.display(f"{host}: settings: fetching {len(staged['files'])} file(s), "
+                                  f"{progress.size(total)}, to the controller")
+            shown = progress.transfer_reporter(self._display.display, f"{host}: settings: fetched", total)
+            done = chunked_fetch.fetch(self.remote, staging, partial, staged["files"], args["chunk_bytes"], shown)
             bad = [f["name"] for f in staged["files"] if done[f["name"]] != (f["sha256"], f["size"])]
             if bad:
                 raise SettingsFailed(f"{len(bad)} file(s) differ from what the server hashed: {', '.join(bad[:5])}")

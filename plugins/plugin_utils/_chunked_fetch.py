@@ -20,14 +20,22 @@ class FetchFailed(Exception):
 
 
 def fetch(remote: Callable[[str, dict], dict], folder: str, local: Path, files: list[dict],
-          chunk: int) -> dict[str, tuple[str, int]]:
+          chunk: int, progress: Callable[[int], None] | None = None) -> dict[str, tuple[str, int]]:
     """Read `files` ({name, size}, names relative to the server's `folder`) into `local`; returns name ->
     (SHA-256 of the bytes written, bytes). `remote(script, request)` runs a project script and returns its
-    document."""
+    document; `progress(bytes so far)` is called after each chunk (the caller decides what to show)."""
     open_sinks: dict[str, store.FileSink] = {}
     done: dict[str, tuple[str, int]] = {}
     batch: list[tuple[str, int, int, bool]] = []  # (name, offset, length, the file's last range)
-    batched = 0
+    batched = received = 0
+
+    def read(pending: list) -> None:
+        nonlocal received
+        _read_batch(remote, folder, local, pending, open_sinks, done)
+        received += sum(length for _, _, length, _ in pending)
+        if progress:
+            progress(received)
+
     try:
         for f in files:
             if f["size"] == 0:
@@ -35,12 +43,12 @@ def fetch(remote: Callable[[str, dict], dict], folder: str, local: Path, files: 
             for offset in range(0, f["size"], chunk):
                 length = min(chunk, f["size"] - offset)
                 if batch and batched + length > chunk:
-                    _read_batch(remote, folder, local, batch, open_sinks, done)
+                    read(batch)
                     batch, batched = [], 0
                 batch.append((f["name"], offset, length, offset + length == f["size"]))
                 batched += length
         if batch:
-            _read_batch(remote, folder, local, batch, open_sinks, done)
+            read(batch)
     finally:
         for sink in open_sinks.values():  # a failed read leaves them open
             sink.close()

@@ -106,19 +106,35 @@ def test_limit_reports_exactly_the_hosts_of_the_run(lab):
         assert summary["inventory_total"] == len(lab.hosts)
 
 
+def console_summary(stdout: str) -> list[str]:
+    """The summary the callback entra.sync_upgrade.run_summary prints last, after the recap."""
+    lines = stdout.rstrip().splitlines()
+    start = max(i for i, line in enumerate(lines) if line.startswith("SUMMARY "))
+    assert "PLAY RECAP" in "\n".join(lines[:start]), "the summary comes after the recap"
+    return lines[start:]
+
+
 def test_two_runs_started_together_keep_separate_reports(lab):
+    # the second run prints to the console as a person sees it (the default callback, not the tests' JSON one):
+    # it ends with the short summary and the report's path
     procs = []
-    for host in ("target-2022", "target-2022-b"):
+    for host, callback in (("target-2022", "ansible.posix.json"), ("target-2022-b", "default")):
         cmd = [str(BIN / "ansible-playbook"), str(REPO / "playbooks/assess.yml"), "--limit", host]
-        procs.append(subprocess.Popen(cmd, cwd=REPO, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                      text=True))
-    runs = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=300)
-        runs.append(PlaybookRun(subprocess.CompletedProcess(proc.args, proc.returncode, out, err)))
-    folders = [report_of(run)[0] for run in runs]
+        procs.append(subprocess.Popen(cmd, cwd=REPO, env={**env(), "ANSIBLE_STDOUT_CALLBACK": callback},
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    outputs = [proc.communicate(timeout=300) for proc in procs]
+    run = PlaybookRun(subprocess.CompletedProcess(procs[0].args, procs[0].returncode, *outputs[0]))
+    assert procs[1].returncode == 0, outputs[1]
+    summary = console_summary(outputs[1][0])
+    assert summary[:2] == [f"SUMMARY (assessment): 1 server of {len(lab.hosts)} in the inventory (--limit)",
+                           "  decision: 1 none"]
+    assert summary[-2] == "  needs action: none" and summary[-1].startswith("  report: ")
+    report_html = Path(summary[-1].removeprefix("  report: ").split(" ")[0])
+    assert report_html.name == "report.html" and report_html.is_file()
+    folders = [report_of(run)[0], report_html.parent]
+    reports = [report_of(run)[1], json.loads((folders[1] / "report.json").read_text())]
     assert folders[0] != folders[1] and folders[0].parent == folders[1].parent
-    assert [report_of(run)[1]["hosts"][0]["host"] for run in runs] == ["target-2022", "target-2022-b"]
+    assert [report["hosts"][0]["host"] for report in reports] == ["target-2022", "target-2022-b"]
     latest = folders[0].parent / "latest"
     assert latest.is_symlink() and latest.resolve() in {f.resolve() for f in folders}
     assert oct(os.stat(folders[0]).st_mode & 0o777) == "0o700"

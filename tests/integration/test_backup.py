@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 import subprocess
 from pathlib import Path
@@ -88,6 +89,11 @@ def test_the_database_copy_stops_and_restarts_the_sync_service(lab, tmp_path):
     assert lab.twin(host).services.get("ADSync").state == "running"
     folder = Path(result["path"])
     assert (folder / "database" / "ADSync.mdf").stat().st_size == 2 * 1024 * 1024
+    # the transfer says what it fetches and shows its progress, ending at 100 % (a line per 10 %, not per chunk)
+    shown = [line for line in run.stdout.splitlines() if line.startswith(f"{host}: backup: fetch")]
+    assert re.fullmatch(rf"{host}: backup: fetching \d+ file\(s\), 4\.\d MiB, to {re.escape(str(folder))}", shown[0])
+    assert re.match(rf"{host}: backup: fetched (4\.\d) MiB of \1 MiB \(100%\) in ", shown[-1]), shown
+    assert len(shown) <= 12, shown
 
 
 def test_vault_encrypts_every_file_and_a_missing_secret_stops_before_anything(lab, tmp_path):

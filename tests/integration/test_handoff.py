@@ -9,6 +9,7 @@ operator would), and a step already done is unchanged with no note.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 
@@ -110,6 +111,13 @@ def test_wait_times_out_cleanly_naming_host_step_expected_and_seen(lab):
         assert cause.startswith(f"{host}: step upgrade not done after 0.05 min; expected ")
         assert "the engine reports 2.5.190.0 or later" in cause and "saw version = 2.3.20.0" in cause
         assert "the ADSync service runs" not in cause, "only the checks that do not hold are named"
+        # progress while it waits, at a growing interval (1 s, 3 s), never one line per 0.5 s poll
+        waiting = [line for line in run.stdout.splitlines() if "waiting for the operator for" in line]
+        assert waiting and re.fullmatch(
+            rf"{host}: step upgrade \(Upgrade Entra Connect in place\): waiting for the operator for \d s \(time-out "
+            r"3 s\): not done yet: expected the engine reports 2\.5\.190\.0 or later; saw version = 2\.3\.20\.0",
+            waiting[0]), waiting
+        assert 1 <= len(waiting) <= 3, waiting
         failed = run.results("Stop the host when the step was not done in time")[host]
         assert failed["msg"] == cause
         assert note_of(lab, host) is not None, "the note stays for the operator"

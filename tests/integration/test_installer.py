@@ -116,6 +116,11 @@ def test_pull_and_push_land_the_same_verified_bytes(staged, lab):
         assert file_sha(lab, host, FINAL) == SIGNED_SHA
         assert not lab.twin(host).files.exists(PARTIAL)
     assert staged["pulled_once"] == SIZE, "the pull moved the installer's bytes over real HTTP once"
+    said = staged["first"].results("Say what is transferred (it can take minutes; the size follows once it is there)")
+    assert said[PULL]["msg"] == f"{PULL}: installer: the server downloads {url()} to {PARTIAL}"
+    assert said[PUSH]["msg"].startswith(f"{PUSH}: installer: the controller pushes /")
+    sized = staged["first"].results("Say how big the transferred installer is")
+    assert sized[PULL]["msg"].endswith(f"({SIZE:,} bytes) at {PARTIAL}; verifying it"), sized[PULL]["msg"]
 
 
 def test_a_second_run_transfers_nothing(staged):

@@ -1,6 +1,8 @@
-"""docs/operator-runbook.md quotes the run's messages: each quoted message must still be what the code prints, so
-the page cannot drift from the toolkit. A message's `<...>` parts are what the run fills in; the fixed text
-between them must be in the code (roles, playbooks, plugins, or the lab where the words are Windows' own)."""
+"""The pages that quote the run's messages (docs/operator-runbook.md, docs/troubleshooting.md): each quoted message
+must still be what the code prints, so a page cannot drift from the toolkit. A message is a backticked span with a
+space in a table row (not a variable or an -e option), or a ```text block. Its `<...>` parts are what the run fills
+in; the fixed text between them must be in the code (roles, playbooks, plugins, or the lab where the words are
+Windows' own)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[3]
-RUNBOOK = REPO / "docs" / "operator-runbook.md"
+PAGES = {"operator-runbook.md": 15, "troubleshooting.md": 25}  # page -> at least this many quoted messages
 SOURCES = [*REPO.glob("roles/**/*.yml"), *REPO.glob("playbooks/**/*.yml"), REPO / "upgrade.yml",
            *REPO.glob("plugins/**/*.py"), *REPO.glob("lab/**/*.py")]
 PLACEHOLDER = re.compile(r"<[^<>]+>")
@@ -22,10 +24,10 @@ def _normal(text: str) -> str:
     return " ".join(text.split())
 
 
-def quoted_messages() -> list[str]:
-    text = RUNBOOK.read_text()
+def quoted_messages(page: str) -> list[str]:
+    text = (REPO / "docs" / page).read_text()
     table = [m for line in text.splitlines() if line.startswith("| ") for m in re.findall(r"`([^`]+)`", line)
-             if " " in m and not m.startswith(("sync_", "ansible_", "-e "))]
+             if " " in m and not m.startswith(("sync_", "ansible_", "-e ", "--"))]
     blocks = [b.strip() for b in re.findall(r"```text\n(.*?)```", text, re.S)]
     return table + [b for b in blocks if RUN_CHECKED not in b]
 
@@ -41,11 +43,12 @@ def code() -> str:
     return re.sub(r"(?<=[^\\])\" f?\"|' '", "", text)
 
 
-def test_the_runbook_quotes_messages():
-    assert len(quoted_messages()) >= 15
+@pytest.mark.parametrize("page", PAGES)
+def test_the_page_quotes_messages(page):
+    assert len(quoted_messages(page)) >= PAGES[page]
 
 
-@pytest.mark.parametrize("message", quoted_messages())
-def test_each_quoted_message_is_what_the_code_prints(message, code):
+@pytest.mark.parametrize(("page", "message"), [(page, m) for page in PAGES for m in quoted_messages(page)])
+def test_each_quoted_message_is_what_the_code_prints(page, message, code):
     missing = [f for f in fragments(message) if _normal(f) not in code]
-    assert fragments(message) and not missing, f"docs/operator-runbook.md quotes text the code does not print: {missing}"
+    assert fragments(message) and not missing, f"docs/{page} quotes text the code does not print: {missing}"
