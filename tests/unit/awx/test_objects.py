@@ -347,3 +347,38 @@ def test_nothing_secret_looking_is_in_the_file():
         assert not re.search(r"\b(ansible_password|ansible_become_pass|vault_\w+)\s*[:=]", value), path
     for template in OBJECTS["job_templates"]:
         assert all(q["type"] != "password" for q in template["related"]["survey_spec"]["spec"])
+
+
+# --- fields awxkit itself writes for each kind of object ------------------------------------------------------
+class _Ref:
+    """A stand-in for a referenced page: awxkit's payload builders read only its id."""
+    id = 1
+
+
+# what a payload builder takes under another name, or as a positional argument
+PAYLOAD_ARGUMENTS = {"inventory_sources": {"source_project": "project"}}
+PAYLOAD_DEFAULTS = {"workflow_job_template_nodes": {"unified_job_template": None}}  # None: an approval node
+
+
+def awxkit_payload_fields(resource: str, item: dict, item_class: type | None = None) -> set[str]:
+    """The fields awxkit's own payload builder for the resource keeps from item (it drops what it does not know)."""
+    item_class = item_class or page_class(resource)
+    renames = PAYLOAD_ARGUMENTS.get(resource, {})
+    kwargs = {renames.get(k, k): (_Ref() if isinstance(v, dict) and "type" in v else v)
+              for k, v in item.items() if k not in ("natural_key", "related") and v is not None}
+    payload = item_class(CONNECTION).payload(**{**PAYLOAD_DEFAULTS.get(resource, {}), **kwargs})
+    inverse = {v: k for k, v in renames.items()}
+    return {inverse.get(k, k) for k in payload}
+
+
+def test_every_field_is_one_awxkits_payload_builders_write_so_none_is_silently_dropped():
+    # awxkit's import posts only the fields the server's OPTIONS lists and drops the rest without a word: a
+    # misspelt job_type would leave a check-mode template running for real. awxkit's own builders name the fields.
+    for resource, item in all_objects():
+        given = {k for k, v in item.items() if k not in ("natural_key", "related") and v is not None}
+        assert given <= awxkit_payload_fields(resource, item), (resource, given - awxkit_payload_fields(resource, item))
+    node_class = page_class("workflow_job_template_nodes")
+    for node in nodes():
+        given = {k for k, v in node.items() if k not in ("natural_key", "related") and v is not None}
+        kept = awxkit_payload_fields("workflow_job_template_nodes", node, node_class)
+        assert given <= kept, (node["identifier"], given - kept)
