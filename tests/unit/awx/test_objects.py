@@ -382,3 +382,17 @@ def test_every_field_is_one_awxkits_payload_builders_write_so_none_is_silently_d
         given = {k for k, v in node.items() if k not in ("natural_key", "related") and v is not None}
         kept = awxkit_payload_fields("workflow_job_template_nodes", node, node_class)
         assert given <= kept, (node["identifier"], given - kept)
+
+
+# --- docs/awx.md says what the file holds -------------------------------------------------------------------
+def test_docs_name_the_objects_the_credential_and_the_pinned_awxkit_as_they_are():
+    docs = (REPO / "docs" / "awx.md").read_text()
+    pinned = re.search(r"^awxkit==(\S+)", (REPO / "requirements.txt").read_text(), re.M).group(1)
+    assert f"awxkit=={pinned}" in docs and "awx import < awx/objects.json" in docs
+    assert CREDENTIAL["name"] in docs and CREDENTIAL["organization"]["name"] in docs and "**Machine**" in docs
+    assert OBJECTS["execution_environments"][0]["image"] in docs and "ansible-builder build" in docs
+    for name in [t["name"] for t in OBJECTS["job_templates"]] + [OBJECTS["workflow_job_templates"][0]["name"]]:
+        assert name in docs, name
+    for node in nodes():
+        if "create_approval_template" in node["related"]:
+            assert f"| {node['related']['create_approval_template']['name']} |" in docs, node["identifier"]
