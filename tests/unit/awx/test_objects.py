@@ -8,6 +8,7 @@ jobs and approval nodes in the documented order; nothing secret-looking is in th
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -98,7 +99,8 @@ def _visit_role(name: str, tasks_from: str, roles: set, set_vars: set, seen: set
             _walk_tasks(yaml.safe_load(file.read_text()), roles, set_vars, seen)
 
 
-def playbook_roles(playbook: str) -> tuple[set[str], set[str]]:
+@functools.cache
+def playbook_roles(playbook: str) -> tuple[frozenset[str], frozenset[str]]:
     """The roles the playbook runs (its plays' roles, include_role/import_role, imported playbooks, and the roles
     those include) and the variables it sets itself in a `vars:` (which an extra variable would override)."""
     roles, set_vars, seen = set(), set(), set()
@@ -115,10 +117,11 @@ def playbook_roles(playbook: str) -> tuple[set[str], set[str]]:
             _visit_role(role["role"] if isinstance(role, dict) else role, "main", roles, set_vars, seen)
         for key in ("pre_tasks", "tasks", "post_tasks", "handlers"):
             _walk_tasks(play.get(key), roles, set_vars, seen)
-    return roles, set_vars
+    return frozenset(roles), frozenset(set_vars)
 
 
-def role_options(roles: set[str]) -> dict[str, tuple[str, dict]]:
+@functools.cache
+def role_options(roles: frozenset[str]) -> dict[str, tuple[str, dict]]:
     """variable -> (role, its argument spec option), over every entry point of the roles."""
     options = {}
     for role in roles:
