@@ -3,13 +3,15 @@ namespace of its own: no network at all), and the definition stays in step with 
 (requirements.txt's pins, the collections the code calls, galaxy.yml's version).
 
 The documented build is two commands (docs/execution-environment.md): the collection tarball into ee/collections,
-then ansible-builder. The test runs both on a copy of the definition, so the checkout is left as it was.
+then ansible-builder. The test runs the first as the page shows it and the second's `create` half, on a copy of the
+definition, so the checkout is left as it was.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -28,6 +30,12 @@ TEST_TOOLS = {"pytest", "pytest-timeout", "pytest-xdist", "execnet", "molecule",
 PIN = re.compile(r"^([A-Za-z0-9_.-]+)(\[[a-z,]+\])?==([^\s#]+)")
 
 
+def documented_commands() -> list[list[str]]:
+    """The build commands docs/execution-environment.md shows (its first sh block), split as a shell would."""
+    block = re.search(r"```sh\n(.*?)```", (REPO / "docs" / "execution-environment.md").read_text(), re.S)[1]
+    return [shlex.split(line) for line in block.splitlines() if line.strip()]
+
+
 def pins(path: Path) -> dict[str, tuple[str, set[str]]]:
     """name -> (version, extras) of a pinned requirements file."""
     found = {}
@@ -43,8 +51,9 @@ def context(tmp_path_factory):
     work = tmp_path_factory.mktemp("ee")
     shutil.copy2(REPO / "execution-environment.yml", work)
     shutil.copytree(REPO / "ee", work / "ee", ignore=shutil.ignore_patterns("collections"))
-    built = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "build", "--force", "--output-path",
-                            str(work / "ee" / "collections")], cwd=REPO, capture_output=True, text=True)
+    pack, _ = documented_commands()
+    pack = [str(work / "ee" / "collections") if arg == "ee/collections" else arg for arg in pack]
+    built = subprocess.run([str(BIN / pack[0]), *pack[1:]], cwd=REPO, capture_output=True, text=True)
     assert built.returncode == 0, built.stdout + built.stderr
     # unshare -n: a network namespace with no interface but a downed loopback; a step that needed the network fails
     create = subprocess.run(["unshare", "-n", str(BIN / "ansible-builder"), "create", "-f",
@@ -52,6 +61,13 @@ def context(tmp_path_factory):
                              "--output-filename", "Containerfile"], capture_output=True, text=True)
     assert create.returncode == 0, f"ansible-builder create failed offline:\n{create.stdout}\n{create.stderr}"
     return work / "context"
+
+
+def test_the_documented_commands_are_the_ones_this_test_runs():
+    galaxy = yaml.safe_load((REPO / "galaxy.yml").read_text())
+    pack, build = documented_commands()
+    assert pack == ["ansible-galaxy", "collection", "build", "--force", "--output-path", "ee/collections"]
+    assert build == ["ansible-builder", "build", "-t", f"entra-sync-upgrade-ee:{galaxy['version']}"]
 
 
 def test_the_context_has_a_containerfile_on_the_pinned_base_with_our_ansible_core_and_runner(context):
