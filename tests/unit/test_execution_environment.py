@@ -10,6 +10,7 @@ definition, so the checkout is left as it was.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
@@ -107,6 +108,32 @@ def test_the_collection_of_this_repository_is_in_the_context_under_the_name_the_
     # the checkout's own link to itself, the lab, its inventory and the tests are no part of the collection
     for left_out in (".ansible", "inventories/lab", "lab", "tests", "ee"):
         assert not [n for n in names if n == left_out or n.startswith(left_out + "/")], left_out
+
+
+def test_the_galaxy_stage_installs_this_collection_from_the_context_offline(context, tmp_path):
+    """The galaxy stage's command as the Containerfile runs it, in _build (the image's /build), with no network: the
+    Windows collections are already there (at build time they come from Galaxy), this one from the tarball."""
+    containerfile = (context / "Containerfile").read_text()
+    command = re.search(r"^RUN ANSIBLE_GALAXY_DISABLE_GPG_VERIFY=1 (ansible-galaxy collection install .*)$", containerfile,
+                        re.M)[1]
+    target = tmp_path / "collections"
+    import ansible_collections
+
+    for name in ("ansible.windows", "community.windows"):
+        namespace, collection = name.split(".")
+        installed = next(Path(root) / namespace / collection for root in ansible_collections.__path__
+                         if (Path(root) / namespace / collection).is_dir())
+        (target / "ansible_collections" / namespace).mkdir(parents=True, exist_ok=True)
+        (target / "ansible_collections" / namespace / collection).symlink_to(installed, target_is_directory=True)
+    args = shlex.split(command.replace("$ANSIBLE_GALAXY_CLI_COLLECTION_OPTS", "--offline")
+                       .replace("/usr/share/ansible/collections", str(target)))
+    # HOME and the collections path: only the target counts as installed (never a developer's ~/.ansible)
+    isolated = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "ANSIBLE_COLLECTIONS_PATH": str(target)}
+    proc = subprocess.run(["unshare", "-n", str(BIN / args[0]), *args[1:]], cwd=context / "_build", env=isolated,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    manifest = target / "ansible_collections" / "entra" / "sync_upgrade" / "MANIFEST.json"
+    assert json.loads(manifest.read_text())["collection_info"]["name"] == "sync_upgrade", proc.stdout
 
 
 def test_every_collection_the_code_calls_is_in_the_ee_at_the_tested_version():
