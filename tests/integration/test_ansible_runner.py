@@ -8,7 +8,7 @@ and its status show. Limited to the fewest hosts that prove the point, to keep `
   Azure AD Connect host and a blocked host (Server 2025): the job fails for the blocked host only, and the
   upgradeable one stops cleanly at the wizard step with the operator's instructions in the job's output.
 
-Neither job's artifacts hold an inventory secret.
+Neither job's artifacts hold an inventory secret (the assess job runs at verbosity 3, Debug).
 """
 
 from __future__ import annotations
@@ -29,8 +29,10 @@ FAIL_STOPPED = "Fail with the step and cause"
 def assess_job(lab, tmp_path_factory):
     lab.reset(LEGACY, CONNECT)
     folder = tmp_path_factory.mktemp("assess-job")
+    # at a job template's verbosity 3 (Debug), as someone chasing a problem would run it: the secret check below
+    # then reads the connection details the job prints
     return awxjob.run(folder / "pdd", "playbooks/assess.yml", limit=f"{LEGACY},{CONNECT}",
-                      extravars={"sync_report_dir": str(folder / "reports")})
+                      extravars={"sync_report_dir": str(folder / "reports")}, verbosity=3)
 
 
 @pytest.fixture(scope="module")
@@ -115,5 +117,7 @@ def test_no_inventory_secret_in_the_jobs_artifacts(which, request):
     assert secrets, "the lab inventory defines no secret: the check would prove nothing"
     written = job.written()
     assert any(name.endswith("stdout") for name in written) and any("job_events" in name for name in written)
+    if which == "assess_job":  # the Debug output is there to be read
+        assert "ESTABLISH WINRM CONNECTION FOR USER" in job.stdout()
     found = {name: leaks(text, secrets) for name, text in written.items()}
     assert {name: names for name, names in found.items() if names} == {}
