@@ -44,9 +44,13 @@ def upgrade_job(lab, tmp_path_factory):
         job = awxjob.run(folder / "pdd", "upgrade.yml", limit=f"{CONNECT},{BLOCKED}",
                          extravars={"sync_handoff_mode": "stop", "sync_report_dir": str(folder / "reports"),
                                     "sync_backup_dir": str(folder / "backups")})
-        path = job.host_results("runner_on_ok", HANDOFF)[CONNECT]["note_path"]
+        # the note as the job left it (read before the reset); a job that never reached the handoff has none, and
+        # the tests say why from the job's own output
+        handoffs = [e["event_data"]["res"] for e in job.of("runner_on_ok")
+                    if e["event_data"].get("task") == HANDOFF and e["event_data"].get("host") == CONNECT]
         files = lab.twin(CONNECT).files
-        yield job, files.read(path).decode("ascii") if files.exists(path) else None
+        path = handoffs[0].get("note_path") if handoffs else None
+        yield job, files.read(path).decode("ascii") if path and files.exists(path) else None
     finally:
         lab.reset(CONNECT, BLOCKED)  # the run fixed TLS, restarted and suspended the scheduler: later tests start clean
 
