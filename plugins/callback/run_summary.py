@@ -20,6 +20,15 @@ requirements:
   - enabled in ansible.cfg (C(callbacks_enabled = entra.sync_upgrade.run_summary)), as this project's is
 """
 
+EXAMPLES = r"""
+# ansible.cfg: keep the default stdout callback and add this one
+# [defaults]
+# callbacks_enabled = entra.sync_upgrade.run_summary
+#
+# or for one run:
+# ANSIBLE_CALLBACKS_ENABLED=entra.sync_upgrade.run_summary ansible-playbook playbooks/assess.yml
+"""
+
 STAT = "sync_run_summary"
 
 
