@@ -19,10 +19,9 @@ FOLLOWS = {"tests/integration/test_upgrade_then_cutover.py": "tests/integration/
 SLOWEST = [  # wall seconds alone on the machine, roughly: 135+ (with the cutover tests after it), 110, 100, 80 ...
     "tests/integration/test_upgrade.py",
     "tests/integration/test_upgrade_resume.py",
-    "tests/integration/test_handoff_stop_equals_wait.py",
     "tests/integration/test_faults.py",
     "tests/integration/test_assess_failures.py",
-    "tests/integration/test_ansible_runner.py",  # 120 s with the machine loaded (load 8 on 2 cores): two jobs
+    "tests/integration/test_awx_jobs.py",  # the AWX jobs: an assessment and the upgrade workflow (wait vs stop)
     "tests/integration/test_molecule.py",
     "tests/integration/test_assess.py",
     "tests/integration/test_prerequisites.py",
