@@ -36,8 +36,14 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $(STAMP)
 
-test: setup lint
-	$(BIN)/python -m pytest $(XDIST)
+# lint runs beside the tests (the tests' workers wait on WinRM and polls often enough to leave it a core's share);
+# its output follows theirs, and either failing fails the target
+test: setup
+	@log=$$(mktemp); $(MAKE) --no-print-directory lint > $$log 2>&1 & lint=$$!; \
+	  echo "make lint: beside the tests, its output after theirs"; \
+	  $(BIN)/python -m pytest $(XDIST) --durations=20; tests=$$?; \
+	  wait $$lint; linted=$$?; echo "== make lint (exit $$linted)"; cat $$log; rm -f $$log; \
+	  [ $$tests -eq 0 ] && [ $$linted -eq 0 ]
 
 unit: setup
 	$(BIN)/python -m pytest $(XDIST) tests/unit
