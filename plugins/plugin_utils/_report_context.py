@@ -48,13 +48,16 @@ def git_commit(project: Path) -> dict:
     return {"commit": commit, "modified": modified}
 
 
-def rule_glossary(rules_doc: Path, source_codes) -> dict:
-    """{rule id: {checks, outcome, sources: [codes]}} from docs/decision-rules.md (its Summary table, and each
-    rule section's Source line, keeping the codes the policy's sources map knows)."""
+def _lines(path: Path) -> list[str]:
     try:
-        lines = rules_doc.read_text(encoding="utf-8").splitlines()
+        return path.read_text(encoding="utf-8").splitlines()
     except OSError:
-        return {}
+        return []
+
+
+def rule_glossary(lines: list[str], source_codes) -> dict:
+    """{rule id: {checks, outcome, sources: [codes]}} from the lines of docs/decision-rules.md (its Summary table,
+    and each rule section's Source line, keeping the codes the policy's sources map knows)."""
     glossary, current = {}, None
     for line in lines:
         row = _RULE_ROW.match(line)
@@ -79,12 +82,9 @@ def _controller() -> dict:
     return {"controller": socket.gethostname() or None, "os_user": user}
 
 
-def rule_page_sources(rules_doc: Path) -> dict:
-    """{code: address} of the code table in docs/decision-rules.md (codes the rules cite beyond the policy's)."""
-    try:
-        lines = rules_doc.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return {}
+def rule_page_sources(lines: list[str]) -> dict:
+    """{code: address} of the code table in docs/decision-rules.md, given as lines (codes the rules cite beyond
+    the policy's)."""
     return {match.group(1): match.group(2) for match in map(_CODE_ROW.match, lines) if match}
 
 
@@ -94,13 +94,14 @@ def report_context(project_dir) -> dict:
     project = Path(str(project_dir))
     galaxy = _yaml(project / "galaxy.yml")
     policy = _yaml(project / "policy" / "lifecycle.yml")
+    rules_page = _lines(project / "docs" / "decision-rules.md")  # the glossary and the extra source codes
     urls = policy.get("sources") if isinstance(policy.get("sources"), dict) else {}
     titles = policy.get("source_titles") if isinstance(policy.get("source_titles"), dict) else {}
     sources = {str(code): {"url": str(value) if str(value).startswith("https://") else None,
                            "title": str(titles.get(code) or ("" if str(value).startswith("https://") else value))
                            or None} for code, value in urls.items()}
     # codes the rules page cites beyond the policy's own (ST, SA, TLS...): their address, no title in the repo
-    for code, url in rule_page_sources(project / "docs" / "decision-rules.md").items():
+    for code, url in rule_page_sources(rules_page).items():
         sources.setdefault(code, {"url": url, "title": None})
     entries = {name: [str(code) for code in value.get("source") or []]
                for name, value in policy.items() if isinstance(value, dict) and "source" in value}
@@ -112,6 +113,6 @@ def report_context(project_dir) -> dict:
                    "minimum_version": str((policy.get("minimum_version") or {}).get("version") or UNKNOWN),
                    "reviewed": str(policy["reviewed"]) if policy.get("reviewed") else UNKNOWN,
                    "sources": sources, "entries": entries},
-        "rules": rule_glossary(project / "docs" / "decision-rules.md", set(sources)),
+        "rules": rule_glossary(rules_page, set(sources)),
         **_controller(),
     }
