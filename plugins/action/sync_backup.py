@@ -242,10 +242,7 @@ class _Backup:
     def _fetch(self, local: Path, files: list[dict], manifest: dict) -> None:
         """Read every staged file in chunks (plugin_utils/_chunked_fetch.py); each file is verified against the
         server's SHA-256."""
-        total = sum(f["size"] for f in files)
-        display = self.action._display
-        display.display(f"{self.host}: backup: fetching {len(files)} file(s), {progress.size(total)}, to {local}")
-        shown = progress.transfer_reporter(display.display, f"{self.host}: backup: fetched", total)
+        shown = progress.fetch_reporter(self.action._display.display, f"{self.host}: backup", files, str(local))
         try:
             done = chunked_fetch.fetch(self.action.remote, self.folder, local, files, self.args["chunk_bytes"], shown)
         except chunked_fetch.FetchFailed as exc:

@@ -139,10 +139,8 @@ class ActionModule(ActionBase):
     def _download(self, host, args, staging, staged, kind, now, local: Path) -> None:
         partial = store.new_backup_dir(Path(args["dest"]) / host, ".partial", store.stamp(now))
         try:
-            total = sum(f["size"] for f in staged["files"])
-            self._display.display(f"{host}: settings: fetching {len(staged['files'])} file(s), "
-                                  f"{progress.size(total)}, to the controller")
-            shown = progress.transfer_reporter(self._display.display, f"{host}: settings: fetched", total)
+            shown = progress.fetch_reporter(self._display.display, f"{host}: settings", staged["files"],
+                                            "the controller")
             done = chunked_fetch.fetch(self.remote, staging, partial, staged["files"], args["chunk_bytes"], shown)
             bad = [f["name"] for f in staged["files"] if done[f["name"]] != (f["sha256"], f["size"])]
             if bad:

@@ -95,3 +95,11 @@ def transfer_reporter(show: Callable[[str], None], label: str, total: int,
         if line:
             show(f"{label} {line}")
     return report
+
+
+def fetch_reporter(show: Callable[[str], None], label: str, files: list[dict], destination: str,
+                   clock: Callable[[], float] = time.monotonic) -> Callable[[int], None]:
+    """Say what a chunked fetch reads ({name, size} files) and where to, then report its bytes as they come."""
+    total = sum(f["size"] for f in files)
+    show(f"{label}: fetching {len(files)} file(s), {size(total)}, to {destination}")
+    return transfer_reporter(show, f"{label}: fetched", total, clock)

@@ -79,6 +79,16 @@ def test_the_reporter_prefixes_the_lines_it_shows():
                      "web01: backup: fetched 2.0 KiB of 2.0 KiB (100%) in 6 s, 341 B/s"]
 
 
+
+def test_the_fetch_reporter_says_what_it_reads_and_where_then_its_bytes():
+    shown, now = [], iter([0.0, 6.0])
+    files = [{"name": "a.bak", "size": 1536}, {"name": "b.xml", "size": 512}]
+    report = _progress.fetch_reporter(shown.append, "web01: settings", files, "the controller",
+                                      clock=lambda: next(now))
+    report(2048)
+    assert shown == ["web01: settings: fetching 2 file(s), 2.0 KiB, to the controller",
+                     "web01: settings: fetched 2.0 KiB of 2.0 KiB (100%) in 6 s, 341 B/s"]
+
 @pytest.fixture
 def chunked_fetch(monkeypatch):
     # it imports its neighbours by their collection name, as Ansible loads it
