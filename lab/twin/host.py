@@ -6,12 +6,13 @@ import contextlib
 import json
 from pathlib import Path
 
-from . import modeled, power, profile, winrm
+from . import machine, modeled, power, profile, winrm
 from .accounts import Accounts
 from .blobs import BlobStore
 from .environment import Environment, expand, overlay
 from .faults import Faults
 from .filesystem import FileSystem
+from .machine import Machine
 from .power import Power
 from .products import Products
 from .registry import Registry
@@ -53,6 +54,7 @@ class Twin:
         self.storage = Storage(self)
         self.power = Power(self)
         self.faults = Faults(self)
+        self.machine = Machine(self)
         self.power.settle()  # time has passed since the state was stored: a restart that ended has booted
 
     # construction -------------------------------------------------------------------------------------------
@@ -86,6 +88,7 @@ class Twin:
         try:
             twin.state["winrm"] = winrm.check(spec.get("winrm") or {})
             twin.state["power"] = power.initial(spec.get("power"))
+            twin.state["machine"] = machine.check(spec.get("machine") or {})
         except ValueError as exc:
             raise ProfileError(f"profile {name}: {exc}") from None
         if twin.state["domain_role"] not in DOMAIN_ROLES:

@@ -20,7 +20,7 @@ from .services import CONFIG_VALUES, SERVICES_KEY
 
 CONTENT_KEYS = ("registry", "services", "files", "modeled")
 HOST_KEYS = ("description", "hostname", "domain", "domain_role", "os", "disk", "wmi", "sql", "sync", "web",
-             "installers", "winrm", "groups", "power")
+             "installers", "winrm", "groups", "power", "machine")
 SERVICE_FIELDS = ("display_name", "description", "path", "type", "start_mode", "username", "dependencies",
                   "error_control")
 BASE_PREFIX = "base/"

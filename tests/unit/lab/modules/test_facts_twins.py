@@ -1,4 +1,4 @@
-"""The read-only module twins the prerequisites role uses: setup (windows_domain), win_whoami, win_reboot_info,
+"""The read-only module twins the prerequisites role uses: setup (every subset), win_whoami, win_reboot_info,
 community.windows.win_disk_facts (lab/modules/)."""
 
 from __future__ import annotations
@@ -55,13 +55,35 @@ def test_setup_on_a_workgroup_server():
         False, "Stand-alone server")
 
 
-def test_setup_refuses_the_subsets_the_lab_does_not_model(twin):
-    assert "lab: not simulated: setup option gather_subset" in fails(twin, "setup").msg
-    assert "distribution" in fails(twin, "setup", gather_subset=["!all", "!min", "distribution"]).msg
+def test_setup_warns_about_an_unknown_subset(twin):
     ctx = context(twin, "setup", gather_subset=["!all", "!min", "powershell_version", "bogus"])
     result = importlib.import_module("lab.modules.setup").run(ctx)
     assert result["ansible_facts"]["ansible_powershell_version"] == 5
     assert ctx.warnings == ["invalid value bogus specified in gather_subset"]
+
+
+def test_setup_gathers_every_default_subset_from_the_twin(twin):
+    """gather_facts' default (`all`): what a plain playbook reads, from the twin's models, not made up."""
+    facts = run(twin, "setup")["ansible_facts"]
+    assert (facts["ansible_distribution"], facts["ansible_distribution_version"]) == (
+        "Microsoft Windows Server 2019 Standard", "10.0.17763.0")
+    assert (facts["ansible_fqdn"], facts["ansible_netbios_name"], facts["ansible_domain"]) == (
+        "SRV1.corp.contoso.com", "SRV1", "corp.contoso.com")
+    assert facts["ansible_env"]["COMPUTERNAME"] == "SRV1" and facts["ansible_user_id"] == "labadmin"
+    assert facts["ansible_machine_id"] == twin.accounts.base_sid
+    assert facts["ansible_processor_vcpus"] == 4 and len(facts["ansible_processor"]) == 12
+    assert facts["ansible_memtotal_mb"] == 16384 and facts["ansible_memfree_mb"] < 16384
+    assert (facts["ansible_virtualization_type"], facts["ansible_reboot_pending"]) == ("Hyper-V", False)
+    assert len(facts["ansible_win_rm_certificate_thumbprint"]) == 40
+    twin.power.require_restart()
+    assert run(twin, "setup", gather_subset=["!all"])["ansible_facts"]["ansible_reboot_pending"] is True
+
+
+def test_setup_fails_loudly_where_the_lab_does_not_model(twin):
+    assert "lab: not simulated: setup option fact_path" in fails(twin, "setup", fact_path="C:\\facts").msg
+    del twin.state["machine"]["bios"]  # a twin stored before the lab modeled the machine
+    assert "lab: not simulated: the machine's bios" in fails(twin, "setup", gather_subset=["!all", "bios"]).msg
+    assert run(twin, "setup", gather_subset=["!all", "!min", "windows_domain"])
 
 
 # win_whoami ----------------------------------------------------------------------------------

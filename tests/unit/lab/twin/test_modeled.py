@@ -41,7 +41,7 @@ def test_registry_keys_and_values_follow_the_same_rule(twin):
     with pytest.raises(NotSimulated):
         twin.registry.key_exists(r"HKLM\SOFTWARE\Microsoft\Windows\Shell\Nope")
     with pytest.raises(NotSimulated):  # a value Windows may have that the base layer does not list
-        twin.registry.get_value(r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion", "RegisteredOwner")
+        twin.registry.get_value(r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion", "RegisteredOrganization")
     # values the base layer models by name: absent unless the version has them
     assert twin.registry.get_value(r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion", "CSDVersion") is None
 
