@@ -42,6 +42,7 @@ def tls_certificates() -> dict[str, tuple[ssl.SSLContext, bytes]]:
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         context.load_cert_chain(cert, key)
         out[kind] = (context, pki.channel_binding_hash(cert))
+        modules.LISTENER_CERTIFICATES[kind] = cert.read_bytes()  # setup's ansible_win_rm_certificate_* facts
     return out
 
 

@@ -73,6 +73,10 @@ class ModuleContext:
 
 NO_LOG_KEYS = ("password", "pass", "secret", "token")
 
+# The PEM of each certificate an HTTPS listener can present (kind -> bytes), as Cert:\LocalMachine\My holds it;
+# given by the composition root (lab/server.py) when the lab starts, so that this layer never reads the lab's PKI.
+LISTENER_CERTIFICATES: dict[str, bytes] = {}
+
 
 def lookup(script: str):
     """The module twin for a Script name, or None when the lab does not simulate it."""

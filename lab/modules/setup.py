@@ -15,9 +15,9 @@ import time
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from .. import config, pki
 from ..twin import power, winrm
 from ..twin.wmi import DOMAIN_ROLES
+from . import LISTENER_CERTIFICATES
 from ._basic import parse_args
 from ._failures import not_simulated, twin_errors
 from .win_reboot_info import truthy
@@ -199,7 +199,9 @@ def interfaces(ctx) -> dict:
 def winrm_certificate(ctx) -> dict:
     """The HTTPS listener's certificate, as Cert:\\LocalMachine\\My shows it."""
     kind = winrm.listener(ctx.twin.state)["certificate"]
-    pem = pki.ensure_pki(config.pki_dir())[kind][0].read_bytes()
+    if kind not in LISTENER_CERTIFICATES:
+        not_simulated(ctx, "setup", f"ansible_win_rm_certificate_* of a listener certificate {kind!r} not loaded")
+    pem = LISTENER_CERTIFICATES[kind]
     cert = x509.load_pem_x509_certificate(pem)
     expires = cert.not_valid_after_utc.astimezone(_local_now(ctx.twin).tzinfo)
     return {"ansible_win_rm_certificate_expires": expires.strftime("%Y-%m-%d %H:%M:%S"),

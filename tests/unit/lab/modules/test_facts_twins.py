@@ -62,8 +62,13 @@ def test_setup_warns_about_an_unknown_subset(twin):
     assert ctx.warnings == ["invalid value bogus specified in gather_subset"]
 
 
-def test_setup_gathers_every_default_subset_from_the_twin(twin):
+def test_setup_gathers_every_default_subset_from_the_twin(twin, monkeypatch, tmp_path):
     """gather_facts' default (`all`): what a plain playbook reads, from the twin's models, not made up."""
+    from lab import modules, pki
+
+    # the listener certificates the lab's server loads at start (lab/server.py)
+    for kind, (cert, _) in pki.ensure_pki(tmp_path).items():
+        monkeypatch.setitem(modules.LISTENER_CERTIFICATES, kind, cert.read_bytes())
     facts = run(twin, "setup")["ansible_facts"]
     assert (facts["ansible_distribution"], facts["ansible_distribution_version"]) == (
         "Microsoft Windows Server 2019 Standard", "10.0.17763.0")
@@ -75,6 +80,10 @@ def test_setup_gathers_every_default_subset_from_the_twin(twin):
     assert facts["ansible_memtotal_mb"] == 16384 and facts["ansible_memfree_mb"] < 16384
     assert (facts["ansible_virtualization_type"], facts["ansible_reboot_pending"]) == ("Hyper-V", False)
     assert len(facts["ansible_win_rm_certificate_thumbprint"]) == 40
+    for kind in list(modules.LISTENER_CERTIFICATES):  # a lab that did not load them says so
+        monkeypatch.delitem(modules.LISTENER_CERTIFICATES, kind)
+    with pytest.raises(ModuleFailed, match="lab: not simulated: setup option ansible_win_rm_certificate_"):
+        run(twin, "setup")
     twin.power.require_restart()
     assert run(twin, "setup", gather_subset=["!all"])["ansible_facts"]["ansible_reboot_pending"] is True
 
