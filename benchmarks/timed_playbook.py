@@ -1,7 +1,12 @@
-"""Run a playbook against the lab and time it (wall clock, as a user waits for it); shared by the benchmarks."""
+"""Shared by the benchmarks: run a playbook against the lab and time it (wall clock, as a user waits for it), read
+what the lab's logs say moved, and write a benchmark's results as JSON."""
 
 from __future__ import annotations
 
+import json
+import os
+import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -11,21 +16,90 @@ from pathlib import Path
 import yaml
 
 from lab import config
+from lab.wsman import requestlog
 from tests.labfixture import env
 
+RESULT_MARK = "BENCH-RESULT "
 
-def timed_playbook(plays: list[dict]) -> float:
-    """Seconds `ansible-playbook` took for these plays; exits with its output when it fails."""
+
+def run_playbook(plays: list[dict]) -> tuple[float, subprocess.CompletedProcess]:
+    """(seconds `ansible-playbook` took for these plays, the finished process); the caller judges failure."""
     with tempfile.NamedTemporaryFile("w", suffix=".yml", dir=config.home(), delete=False) as fh:
         fh.write(yaml.safe_dump(plays, sort_keys=False))
     try:
         start = time.perf_counter()
         proc = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), fh.name], cwd=config.REPO,
-                              env={**env(), "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.default"},
+                              env={**env(), "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.default",
+                                   "ANSIBLE_CALLBACK_RESULT_FORMAT": "json"},  # what the parsers below read
                               capture_output=True, text=True)
         elapsed = time.perf_counter() - start
     finally:
         Path(fh.name).unlink()
+    return elapsed, proc
+
+
+def timed_playbook(plays: list[dict]) -> float:
+    """Seconds `ansible-playbook` took for these plays; exits with its output when it fails."""
+    elapsed, proc = run_playbook(plays)
     if proc.returncode != 0:
         raise SystemExit(f"the playbook failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return elapsed
+
+
+def report_task(variable: str) -> dict:
+    """A task that prints a fact as one JSON line, which published_result() reads back from the output."""
+    return {"name": "Report " + variable, "ansible.builtin.debug": {
+        "msg": RESULT_MARK + "{{ " + variable + " | to_json }}"}}
+
+
+def published_result(stdout: str) -> dict | None:
+    """The last fact report_task() printed (the callback prints it as a JSON string holding JSON)."""
+    found = re.findall(r'"msg": "(' + re.escape(RESULT_MARK) + r'(?:[^"\\]|\\.)*)"', stdout)
+    return json.loads(json.loads(f'"{found[-1]}"')[len(RESULT_MARK):]) if found else None
+
+
+def failure_message(stdout: str) -> str:
+    """The `msg` of the failed task in the default callback's output (for a refusal the table reports)."""
+    match = re.search(r'fatal: \[[^\]]+\]: FAILED! => .*?"msg": "((?:[^"\\]|\\.)*)"', stdout, re.S)
+    return json.loads(f'"{match.group(1)}"') if match else stdout.strip().splitlines()[-1]
+
+
+def winrm_log(host: str) -> list[dict]:
+    """The host's WinRM request log (`python -m lab reset HOST` empties it)."""
+    return requestlog.read(config.log_dir() / f"{host}.jsonl")
+
+
+def winrm_commands(entries: list[dict]) -> list[dict]:
+    """The log's commands in order, each with its requests: {start, end, requests, stdin, bytes_in, bytes_out}.
+    A Send, Receive or Signal belongs to the last Command on its connection."""
+    commands: list[dict] = []
+    current: dict[int, dict] = {}
+    for e in entries:
+        if e.get("op") == "Command":
+            current[e.get("conn")] = cmd = {"start": e["ts"], "end": e["ts"], "requests": 0, "stdin": 0,
+                                            "bytes_in": 0, "bytes_out": 0}
+            commands.append(cmd)
+        cmd = current.get(e.get("conn"))
+        if cmd is None or e.get("op") not in ("Command", "Send", "Receive", "Signal"):
+            continue
+        cmd["end"] = e["ts"]
+        cmd["requests"] += 1
+        cmd["stdin"] += e.get("stdin_bytes", 0)
+        cmd["bytes_in"] += e.get("bytes_in", 0)
+        cmd["bytes_out"] += e.get("bytes_out", 0)
+    return commands
+
+
+def machine() -> dict:
+    return {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
+            "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+
+
+def write_json(path: str, name: str, argv: list[str], results: dict) -> Path:
+    out = Path(path)
+    if not out.is_absolute():
+        out = config.REPO / out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"benchmark": name, "command": " ".join(["benchmarks/" + name + ".py", *argv]),
+                               "machine": machine(), **results}, indent=2) + "\n", encoding="utf-8")
+    return out
