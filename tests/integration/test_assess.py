@@ -28,6 +28,8 @@ EXPECTED = {
                                            "target-2022-e")},
 }
 RUN_DATE = "2026-11-25"
+DETECT = "Detect the sync tool (one read-only WinRM command) unless the connection is unsafe"
+DECIDE = "Decide the upgrade path by Microsoft's rules and group the host by it"
 
 
 @pytest.fixture(scope="module")
@@ -41,12 +43,12 @@ def assessed(lab):
 def test_every_host_is_detected_and_decided(assessed):
     lab, run, _ = assessed
     assert not run.failures(), run.data
-    facts = run.results("Detect the sync tool (one read-only WinRM command, PowerShell 2.0-safe)")
-    decisions = run.results("Decide the upgrade path by Microsoft's rules")
+    facts = run.results(DETECT)
+    decisions = run.results(DECIDE)
     assert set(facts) == set(EXPECTED)
     for host, (tool, version, path) in EXPECTED.items():
         sync = facts[host]["ansible_facts"]["sync"]
-        decision = decisions[host]["decision"]
+        decision = decisions[host]["sync_assess_result"]["decision"]
         assert sync["tool"] == tool, (host, sync["tool"])
         if version:
             assert sync["version"] == version, (host, sync["version"])
@@ -55,9 +57,8 @@ def test_every_host_is_detected_and_decided(assessed):
 
 def test_dirsync_on_2008r2_is_read_through_powershell_2_and_goes_parallel_for_its_os(assessed):
     lab, run, _ = assessed
-    sync = run.results("Detect the sync tool (one read-only WinRM command, PowerShell 2.0-safe)")[
-        "dirsync-2008r2"]["ansible_facts"]["sync"]
-    decision = run.results("Decide the upgrade path by Microsoft's rules")["dirsync-2008r2"]["decision"]
+    sync = run.results(DETECT)["dirsync-2008r2"]["ansible_facts"]["sync"]
+    decision = run.results(DECIDE)["dirsync-2008r2"]["sync_assess_result"]["decision"]
     assert sync["powershell_version"] == "2.0"
     assert sync["object_count"] == 30000
     assert any("OS" in r["rule"] for r in decision["reasons"]), decision["reasons"]
@@ -65,7 +66,7 @@ def test_dirsync_on_2008r2_is_read_through_powershell_2_and_goes_parallel_for_it
 
 def test_blocked_host_names_the_variable_to_set(assessed):
     _, run, _ = assessed
-    decision = run.results("Decide the upgrade path by Microsoft's rules")["connect-2025"]["decision"]
+    decision = run.results(DECIDE)["connect-2025"]["sync_assess_result"]["decision"]
     assert any("sync_upgrade_target" in b["text"] for b in decision["blockers"]), decision
 
 
@@ -89,9 +90,10 @@ def report_dir_of(run) -> Path:
 
 def test_every_host_publishes_one_result(assessed):
     _, run, _ = assessed
-    published = run.results("Publish the decision in this host's assessment result")
+    published = run.results(DECIDE)
+    assert set(published) == set(EXPECTED)
     for host, result in published.items():
-        fact = result["ansible_facts"]["sync_assess_result"]
+        fact = result["sync_assess_result"]
         assert set(fact) == {"status", "cause", "facts", "decision"}, host
         assert fact["status"] == "assessed" and fact["cause"] is None
         assert fact["decision"]["path"] == EXPECTED[host][2]
@@ -99,11 +101,11 @@ def test_every_host_publishes_one_result(assessed):
 
 def test_each_parallel_source_is_checked_against_its_own_ready_target(assessed):
     _, run, _ = assessed
-    decisions = run.results("Decide the upgrade path by Microsoft's rules")
+    decisions = run.results(DECIDE)
     for host, (_, _, path) in EXPECTED.items():
         if path == "parallel":
-            ready = [r for r in decisions[host]["decision"]["reasons"] if r["rule"] == "R-PARALLEL-TARGET-READY"]
-            assert ready and "assessed ready" in ready[0]["text"], (host, decisions[host]["decision"])
+            ready = [r for r in decisions[host]["sync_assess_result"]["decision"]["reasons"] if r["rule"] == "R-PARALLEL-TARGET-READY"]
+            assert ready and "assessed ready" in ready[0]["text"], (host, decisions[host]["sync_assess_result"]["decision"])
 
 
 def test_reports_are_written_owner_only(assessed):
@@ -138,13 +140,46 @@ def test_unreachable_host_is_reported_then_fails_the_run(lab, tmp_path):
     run = lab.playbook("playbooks/assess.yml", "-i", str(lab.inventory), "-i", str(ghost),
                        "--limit", "ghost-2019,connect23-2019")
     assert run.failures() == {"ghost-2019": 1}, run.stats  # after the report, with its cause
-    detected = run.results("Detect the sync tool (one read-only WinRM command, PowerShell 2.0-safe)")
+    detected = {host: result["sync_assess_result"] for host, result in run.results(DETECT).items()}
     assert detected["ghost-2019"]["status"] == "unreachable" and "Connection refused" in detected["ghost-2019"]["cause"]
-    decision = run.results("Decide the upgrade path by Microsoft's rules")["ghost-2019"]["decision"]
+    decision = run.results(DECIDE)["ghost-2019"]["sync_assess_result"]["decision"]
     assert decision["path"] == "blocked" and decision["blockers"][0]["rule"] == "R-NOT-ASSESSED"
     assert detected["connect23-2019"]["status"] == "assessed"
     report = json.loads((report_dir_of(run) / "report.json").read_text())
     assert {h["host"] for h in report["hosts"]} == {"ghost-2019", "connect23-2019"}
+
+
+SHOW_GROUPS = [
+    {"name": "Assess", "hosts": "windows", "gather_facts": False,
+     "roles": [{"role": "entra.sync_upgrade.sync_assess", "sync_assess_group_prefix": "path_"}]},
+    {"name": "Show what the assessment left in the inventory", "hosts": "windows", "gather_facts": False,
+     "tasks": [{"name": "Show", "ansible.builtin.debug": {"msg": {
+         "groups": "{{ group_names | select('match', 'path_') }}", "result": "{{ sync_assess_result }}",
+         "tool": "{{ ansible_facts.sync.tool }}",
+         "assessed": "{{ groups['windows'] | map('extract', hostvars) | selectattr('sync_assess_result', 'defined')"
+                     " | map(attribute='inventory_hostname') }}"}}}]},
+]
+
+
+def test_the_role_groups_each_host_by_its_path_and_publishes_its_result(lab):
+    hosts = ["dirsync-2008r2", "target-2022", "connect23-2019", "connect-current-2022"]
+    run = lab.playbook(SHOW_GROUPS, "--limit", ",".join(hosts), "-e", f"sync_assess_run_date={RUN_DATE}")
+    assert not run.failures(), run.stats
+    shown = {host: result["msg"] for host, result in run.results("Show").items()}
+    assert set(shown) == set(hosts)
+    for host, seen in shown.items():  # one group and one result per host, and the facts as sync_facts sets them
+        assert seen["groups"] == [f"path_{EXPECTED[host][2]}"], (host, seen["groups"])
+        assert seen["result"]["decision"]["path"] == EXPECTED[host][2]
+        assert seen["tool"] == EXPECTED[host][0] == seen["result"]["facts"]["tool"]
+        assert sorted(seen["assessed"]) == sorted(hosts)  # a host left out of the run has no result at all
+
+
+def test_a_group_prefix_that_makes_no_group_name_stops_before_any_host_is_contacted(lab):
+    lab.clear_log("connect23-2019")
+    run = lab.playbook(SHOW_GROUPS, "--limit", "connect23-2019", "-e", "sync_assess_group_prefix='path '")
+    (failed,) = run.results("Detect the sync tool (one read-only WinRM command) unless the connection is unsafe").values()
+    assert "sync_assess_group_prefix 'path ' does not make a valid group name" in failed["msg"], failed
+    assert lab.log("connect23-2019") == []
 
 
 def test_sync_facts_documentation_is_readable_by_ansible_doc():

@@ -16,8 +16,8 @@ import pytest
 
 from tests.labfixture import BIN, REPO, PlaybookRun, env
 
-DETECT = "Detect the sync tool (one read-only WinRM command, PowerShell 2.0-safe)"
-DECIDE = "Decide the upgrade path by Microsoft's rules"
+DETECT = "Detect the sync tool (one read-only WinRM command) unless the connection is unsafe"
+DECIDE = "Decide the upgrade path by Microsoft's rules and group the host by it"
 LOCKDOWN = r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment"
 
 
@@ -59,7 +59,7 @@ def broken(lab):
 
 def test_each_failure_has_its_own_status_and_cause(broken):
     _, run = broken
-    detected = run.results(DETECT)
+    detected = {host: result["sync_assess_result"] for host, result in run.results(DETECT).items()}
     for host, (_, status, words) in BROKEN.items():
         assert detected[host]["status"] == status, (host, detected[host])
         assert words in detected[host]["cause"], (host, detected[host]["cause"])
@@ -73,7 +73,7 @@ def test_hosts_that_were_not_assessed_fail_the_run_after_the_report(broken):
     _, run = broken
     assert run.failures() == {host: 1 for host in BROKEN}, run.stats
     for host, (_, status, _) in BROKEN.items():
-        decision = run.results(DECIDE)[host]["decision"]
+        decision = run.results(DECIDE)[host]["sync_assess_result"]["decision"]
         assert decision["path"] == "blocked" and decision["blockers"][0]["rule"] == "R-NOT-ASSESSED"
         assert status in decision["blockers"][0]["text"]
 
@@ -147,7 +147,7 @@ def test_two_runs_started_together_keep_separate_reports(lab):
 ])
 def test_client_side_mistakes_are_named(lab, extra, status, words):
     run = lab.playbook("playbooks/assess.yml", "--limit", "target-2022", *extra)
-    detected = run.results(DETECT)["target-2022"]
+    detected = run.results(DETECT)["target-2022"]["sync_assess_result"]
     assert (detected["status"], words in detected["cause"]) == (status, True), detected
     assert "Not-The-Password1" not in json.dumps(run.data)  # the secret stays out of the output
     _, report = report_of(run)
@@ -163,7 +163,7 @@ def test_sql_login_and_adsyncadmins_failures_leave_the_count_unknown_with_the_re
         assert facts["object_count"] is None and facts["database"]["size_mb"] is None
         assert any("Login failed for user 'AADC01\\labadmin'" in w for w in facts["warnings"])
         assert any("ADSyncAdmins" in e for e in facts["evidence_errors"])
-        decision = run.results(DECIDE)["connect23-2019"]["decision"]
+        decision = run.results(DECIDE)["connect23-2019"]["sync_assess_result"]["decision"]
         assert decision["path"] == "in_place"  # the unknowns are warnings, by the documented rule
         assert {"R-CONNECT-OBJECTS", "R-LOCALDB-LIMIT"} <= {w["rule"] for w in decision["warnings"]}
     finally:
@@ -185,7 +185,7 @@ def test_a_target_named_twice_blocks_both_sources(lab, tmp_path):
     run = lab.playbook("playbooks/assess.yml", "-i", str(lab.inventory), "-i", str(override),
                        "--limit", "dirsync-2008r2,aadsync-2012r2,target-2022")
     for source, other in (("dirsync-2008r2", "aadsync-2012r2"), ("aadsync-2012r2", "dirsync-2008r2")):
-        decision = run.results(DECIDE)[source]["decision"]
+        decision = run.results(DECIDE)[source]["sync_assess_result"]["decision"]
         shared = [b for b in decision["blockers"] if b["rule"] == "R-PARALLEL-TARGET-SHARED"]
         assert decision["path"] == "blocked" and shared and other in shared[0]["text"], decision
 
@@ -194,7 +194,7 @@ def test_a_target_that_is_not_ready_or_not_in_the_run_blocks_its_source(lab, tmp
     override = _override(tmp_path, {"mim-2012r2": {"sync_upgrade_target": "connect-current-2022"}})
     run = lab.playbook("playbooks/assess.yml", "-i", str(lab.inventory), "-i", str(override),
                        "--limit", "mim-2012r2,connect-current-2022,dirsync-2008r2")
-    busy = run.results(DECIDE)["mim-2012r2"]["decision"]
+    busy = run.results(DECIDE)["mim-2012r2"]["sync_assess_result"]["decision"]
     assert any("already runs connect" in b["text"] for b in busy["blockers"]), busy
-    absent = run.results(DECIDE)["dirsync-2008r2"]["decision"]  # its target-2022 was left out of the run
+    absent = run.results(DECIDE)["dirsync-2008r2"]["sync_assess_result"]["decision"]  # its target-2022 was left out of the run
     assert any("was not assessed in this run" in b["text"] for b in absent["blockers"]), absent

@@ -28,7 +28,7 @@ from tests.labfixture import latest_report
 from tests.secrets import inventory_secrets, leaks
 
 LEGACY, CONNECT, HOST, BLOCKED = "dirsync-2008r2", "connect23-2019", "connect24-staging-2022", "connect-2025"
-DECISION = "Publish the decision in this host's assessment result"
+DECISION = "Decide the upgrade path by Microsoft's rules and group the host by it"
 HANDOFF = "Hand the step to the operator: upgrade"
 FAIL_STOPPED = "Fail with the step and cause"
 # what only the clock makes different: file times, run-history times, and the timestamp in the name of the file
@@ -130,7 +130,7 @@ def test_assess_job_succeeds_with_each_hosts_result_in_the_recap(assess_job):
 
 def test_assess_job_events_carry_each_hosts_decision(assess_job):
     results = assess_job.host_results("runner_on_ok", DECISION)
-    assessed = {host: res["ansible_facts"]["sync_assess_result"] for host, res in results.items()}
+    assessed = {host: res["sync_assess_result"] for host, res in results.items()}
     # DirSync on 2008 R2 goes to a new server; with that server left out of the job's limit, the decision blocks
     # and says so (an AWX survey's limit must name the target too)
     legacy = assessed[LEGACY]["decision"]

@@ -15,8 +15,7 @@ import pytest
 
 from tests.labfixture import REPO
 
-PREFLIGHT = "Refuse an unsafe connection before contacting the host"
-DETECT = "Detect the sync tool (one read-only WinRM command, PowerShell 2.0-safe)"
+DETECT = "Detect the sync tool (one read-only WinRM command) unless the connection is unsafe"
 BASIC_HTTP, NO_VALIDATION, NTLM_HTTP = "target-2022-b", "target-2022-c", "target-2022-d"
 
 
@@ -55,14 +54,14 @@ def unsafe(lab, tmp_path_factory):
 ])
 def test_an_unsafe_connection_is_refused_before_the_host_is_contacted(unsafe, host, words):
     run, before, after, contacted, _ = unsafe
-    result = run.results(PREFLIGHT)[host]["ansible_facts"]["sync_assess_result"]
+    result = run.results(DETECT)[host]["sync_assess_result"]
     cause = result["cause"]
     assert result["status"] == "connection_refused" and cause.startswith(f"{host} was not contacted: "), result
     assert words in cause and "sync_assess_allow_" in cause
     assert "Nothing was changed; fix the inventory and re-run." in cause
     assert contacted[host] == 0, "not a single WinRM request reached the host"
     assert after == before
-    decision = run.results("Decide the upgrade path by Microsoft's rules")[host]["decision"]
+    decision = run.results("Decide the upgrade path by Microsoft's rules and group the host by it")[host]["sync_assess_result"]["decision"]
     assert decision["path"] == "blocked" and decision["blockers"][0]["rule"] == "R-NOT-ASSESSED"
     failed = run.results("Fail the hosts that could not be assessed")[host]
     assert failed["msg"] == f"not assessed (connection_refused): {cause}"
@@ -71,13 +70,13 @@ def test_an_unsafe_connection_is_refused_before_the_host_is_contacted(unsafe, ho
 
 def test_ntlm_over_http_is_encrypted_and_allowed(unsafe):
     run, _, _, contacted, _ = unsafe
-    assert run.results(DETECT)[NTLM_HTTP]["status"] == "assessed"
+    assert run.results(DETECT)[NTLM_HTTP]["sync_assess_result"]["status"] == "assessed"
     assert contacted[NTLM_HTTP] > 0 and NTLM_HTTP not in run.failures()
 
 
 def test_an_explicit_allowance_lets_the_host_be_contacted(unsafe):
     *_, allowed = unsafe
-    assert allowed.results(DETECT)[NO_VALIDATION]["status"] == "assessed"
+    assert allowed.results(DETECT)[NO_VALIDATION]["sync_assess_result"]["status"] == "assessed"
     assert not allowed.failures(), allowed.stats
 
 
@@ -90,7 +89,7 @@ def test_wrong_credentials_or_an_unreachable_host_change_nothing_and_say_what_to
     before = lab.digest(host)
     run = lab.playbook("upgrade.yml", "--limit", host, *extra)
     assert lab.digest(host) == before
-    detected = run.results(DETECT)[host]
+    detected = run.results(DETECT)[host]["sync_assess_result"]
     assert detected["status"] == status and words in detected["cause"], detected
     assert run.failures() == {host: 1} and run.changed() == 0
     assert "Not-The-Password1" not in json.dumps(run.data)
@@ -134,9 +133,9 @@ def test_two_active_servers_of_one_tenant_are_both_blocked_before_any_change(one
     # test_upgrade.py); the assess run alone keeps this test short
     run, tenant, before, after = one_tenant
     assert after == before and run.changed() == 0
-    decisions = run.results("Decide the upgrade path by Microsoft's rules")
+    decisions = run.results("Decide the upgrade path by Microsoft's rules and group the host by it")
     for host, named in ((ONE, OTHER), (OTHER, ONE)):
-        decision = decisions[host]["decision"]
+        decision = decisions[host]["sync_assess_result"]["decision"]
         (blocker,) = [b for b in decision["blockers"] if b["rule"] == "R-TENANT-TWO-ACTIVE"]
         assert decision["path"] == "blocked", decision
         assert blocker["text"].startswith(f"two active sync servers for the tenant {tenant}: this one (ADSync "
