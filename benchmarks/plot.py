@@ -31,7 +31,7 @@ def plot(result: dict, out: Path) -> Path:
     matplotlib.use("Agg")  # no display: a file only
     import matplotlib.pyplot as plt
 
-    lines = series(result["runs"])
+    lines = series(result["results"])
     forks = sorted({f for _, f in lines})
     colours = {f: plt.get_cmap("viridis")(i / max(1, len(forks) - 1) * 0.85) for i, f in enumerate(forks)}
     fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
@@ -45,7 +45,8 @@ def plot(result: dict, out: Path) -> Path:
     ax.set_title("Fleet assessment: wall time against N")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8, ncol=2)
-    fig.text(0.01, 0.01, f"{result.get('date', '')}, {result.get('mode', '')} mode, {machine.get('cpus', '?')} CPUs, "
+    mode = "quick" if result.get("quick") else "full"
+    fig.text(0.01, 0.01, f"{machine.get('date', '')}, {mode} mode, {machine.get('cpus', '?')} CPUs, "
              f"ansible-core {machine.get('ansible_core', '?')}; the baseline fails the PowerShell 2.0-4.0 hosts",
              fontsize=7, alpha=0.7)
     fig.tight_layout(rect=(0, 0.03, 1, 1))

@@ -162,3 +162,31 @@ def test_run_passes_quick_and_the_json_path_to_each_benchmark_and_plots_after_th
     assert installer_argv[-3:] == ["--quick", "--json", str(run.OUT / "installer.json")]
     assert steps[2][2] is True and steps[0][2] is False  # the installer needs the built-in lab, the fleet its own
     assert "--quick" not in run.commands(False, ["backup"])[0][1]
+
+
+def _toolkit_run(n: int, forks: int, commands: float, hosts_per_s: float, failures: int = 0, pss: float = 300.0):
+    return {"n": n, "forks": forks, "playbook": "toolkit", "per_host": {"winrm_commands": commands},
+            "hosts_per_s": hosts_per_s, "wall_s": round(n / hosts_per_s, 1), "failures": failures,
+            "tree_pss_peak_mib": pss}
+
+
+def test_targets_hold_one_command_per_host_hard_and_report_the_speed_ones():
+    runs = [_toolkit_run(12, 10, 1.0, 2.0), _toolkit_run(200, 10, 1.0, 9.5), _toolkit_run(200, 25, 1.0, 8.5, 1)]
+    rows = [{"http_requests": 71.4, "wall_time": 5.2}, {"http_requests": 9.0, "wall_time": 2.0}]
+    found = {t["name"]: t for t in bench_fleet.targets(runs, rows)}
+    assert found["one WinRM command per host"]["met"] and found["one WinRM command per host"]["hard"]
+    assert not found["10x fewer WinRM requests than the baseline"]["met"]  # the worst pair decides
+    assert not found["5x faster than the baseline"]["met"]
+    assert "2x to 5.2x" in found["5x faster than the baseline"]["detail"]
+    fleet200 = found["200 hosts with no failure at 8 hosts/s or more"]
+    assert fleet200["met"] and "9.5 hosts/s at forks 10" in fleet200["detail"]  # the best forks, without failure
+    assert found["controller memory under 1 GiB at 200 hosts"]["met"]
+    assert not any(t["hard"] for name, t in found.items() if name != "one WinRM command per host")
+
+
+def test_a_second_command_per_host_misses_the_hard_target_and_quick_mode_leaves_out_the_200_host_ones():
+    found = {t["name"]: t for t in bench_fleet.targets([_toolkit_run(12, 10, 2.0, 2.0)], [])}
+    assert not found["one WinRM command per host"]["met"]
+    assert list(found) == ["one WinRM command per host"]
+    big = bench_fleet.targets([_toolkit_run(200, 10, 1.0, 9.0, pss=1100.0)], [])
+    assert [t["met"] for t in big if "memory" in t["name"]] == [False]
