@@ -14,12 +14,13 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 PYTEST_WORKERS ?= 2
 XDIST := -n $(PYTEST_WORKERS) --dist loadfile
 
-.PHONY: help setup test unit integration lint sanity demo lab-up lab-down lab-status lab-reset clean
+.PHONY: help setup test unit integration lint sanity demo bench lab-up lab-down lab-status lab-reset clean
 
 help:
 	@echo "make demo      lab up + the main job on the built-in lab"
 	@echo "make test      everything CI runs (sets itself up)"
 	@echo "make lint      ruff, yamllint, ansible-lint, ansible-test sanity (docs/quality-gates.md)"
+	@echo "make bench     every benchmark and the plot (docs/performance.md); BENCH_ARGS=--quick for CI size"
 	@echo "make lab-up | lab-down | lab-status | lab-reset"
 
 COLLECTION_LINK := .ansible/collections/ansible_collections/entra/sync_upgrade
@@ -66,6 +67,15 @@ sanity: setup
 
 demo: setup lab-up
 	@scripts/demo.sh
+
+# the benchmarks' own pinned dependencies (the plot), on top of the project's
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): benchmarks/requirements.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r benchmarks/requirements.txt
+	@touch $@
+
+bench: setup $(BENCH_STAMP)
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 lab-up: setup
 	$(BIN)/python -m lab up

@@ -5,23 +5,59 @@ Copy k of a host is named `<host>-<k>` (copy 0 keeps the name) and gets its own 
 of its own when that copy is in the fleet. The fleet lives in a home of its own (`.lab/fleet-<N>`: twin state,
 request logs, its generated inventory with group_vars linked to the built-in lab's), so it never touches the
 checkout's lab and runs beside it. `FleetLab` starts and stops it with `python -m lab` (lab/config.py reads
-ENTRA_LAB_HOME and ENTRA_LAB_INVENTORY).
+ENTRA_LAB_HOME and ENTRA_LAB_INVENTORY). Host i listens on base+i (HTTPS) and base+5000+i (HTTP), the download
+server on base-10; the base is ENTRA_FLEET_PORT_BASE (default 40000), so two people's fleets can run side by side.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from lab import config
 
-HTTPS_BASE, HTTP_BASE, DOWNLOAD_PORT = 40000, 45000, 39990  # clear of the built-in lab (259xx) and test workers
-MAX_HOSTS = HTTP_BASE - HTTPS_BASE
+PORT_BASE_VARIABLE = "ENTRA_FLEET_PORT_BASE"
+DEFAULT_PORT_BASE = 40000  # clear of the built-in lab (259xx) and the test workers' labs
+HTTP_OFFSET = 5000  # host i listens on base+i (HTTPS) and base+5000+i (HTTP)
+DOWNLOAD_OFFSET = -10  # the download server, just below the hosts' ports
+MAX_HOSTS = HTTP_OFFSET
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Where a fleet listens: two fleets (one person's benchmark beside another's) need different bases."""
+
+    base: int = DEFAULT_PORT_BASE
+
+    def __post_init__(self):
+        if not (1024 <= self.base + DOWNLOAD_OFFSET and self.base + HTTP_OFFSET + MAX_HOSTS <= 65536):
+            raise ValueError(f"fleet port base {self.base}: its ports leave 1024-65535")
+
+    @property
+    def https(self) -> int:
+        return self.base
+
+    @property
+    def http(self) -> int:
+        return self.base + HTTP_OFFSET
+
+    @property
+    def download(self) -> int:
+        return self.base + DOWNLOAD_OFFSET
+
+    @classmethod
+    def from_environment(cls) -> Ports:
+        value = os.environ.get(PORT_BASE_VARIABLE)
+        try:
+            return cls(int(value)) if value else cls()
+        except ValueError:
+            raise ValueError(f"{PORT_BASE_VARIABLE}={value!r}: expected a port number") from None
 
 
 def _hosts_in_order(group: dict, found: dict[str, dict]) -> None:
@@ -31,8 +67,10 @@ def _hosts_in_order(group: dict, found: dict[str, dict]) -> None:
         _hosts_in_order(child or {}, found)
 
 
-def fleet_hosts(base: dict, n: int) -> dict[str, dict]:
-    """The N hosts' variables, in the base inventory's order, repeated; ports numbered from HTTPS_BASE/HTTP_BASE."""
+def fleet_hosts(base: dict, n: int, ports: Ports | None = None) -> dict[str, dict]:
+    """The N hosts' variables, in the base inventory's order, repeated; ports numbered from `ports` (default: the
+    environment's ENTRA_FLEET_PORT_BASE, or 40000)."""
+    ports = ports or Ports.from_environment()
     if not 0 < n <= MAX_HOSTS:
         raise ValueError(f"a fleet has 1 to {MAX_HOSTS} hosts, not {n}")
     found: dict[str, dict] = {}
@@ -43,7 +81,7 @@ def fleet_hosts(base: dict, n: int) -> dict[str, dict]:
         copy, name = divmod(i, len(names))[0], names[i % len(names)]
         hostvars = dict(found[name])
         suffix = f"-{copy}" if copy else ""
-        hostvars.update(ansible_port=HTTPS_BASE + i, lab_http_port=HTTP_BASE + i,
+        hostvars.update(ansible_port=ports.https + i, lab_http_port=ports.http + i,
                         ansible_winrm_ca_trust_path=str(config.pki_dir() / "ca.pem"))
         if copy:
             hostvars["lab_hostname"] = f"{hostvars.get('lab_hostname', name)}{suffix}".upper()[:15]
@@ -53,15 +91,16 @@ def fleet_hosts(base: dict, n: int) -> dict[str, dict]:
     return hosts
 
 
-def write_inventory(n: int, home: Path, base: Path = config.DEFAULT_INVENTORY_DIR) -> Path:
+def write_inventory(n: int, home: Path, base: Path = config.DEFAULT_INVENTORY_DIR, ports: Ports | None = None) -> Path:
     """home/inventory: hosts.yml with the fleet in the `windows` group (its own report and backup folders),
     group_vars and host_vars linked to the base inventory's."""
+    ports = ports or Ports.from_environment()
     data = yaml.safe_load((base / "hosts.yml").read_text())
     inventory = home / "inventory"
     inventory.mkdir(parents=True, exist_ok=True)
-    fleet = {"all": {"vars": {"lab_download_port": DOWNLOAD_PORT, "sync_report_dir": str(home / "reports"),
+    fleet = {"all": {"vars": {"lab_download_port": ports.download, "sync_report_dir": str(home / "reports"),
                               "sync_backup_dir": str(home / "backups")},
-                     "children": {"windows": {"children": {"fleet": {"hosts": fleet_hosts(data, n)}}}}}}
+                     "children": {"windows": {"children": {"fleet": {"hosts": fleet_hosts(data, n, ports)}}}}}}
     (inventory / "hosts.yml").write_text(f"# generated by benchmarks/fleet.py: {n} hosts; do not edit\n"
                                          + yaml.safe_dump(fleet, sort_keys=False))
     for folder in ("group_vars", "host_vars"):
@@ -78,6 +117,8 @@ class FleetLab:
     """A running lab of N hosts (a context manager: up on enter, down on exit)."""
 
     n: int
+    ports: Ports = field(default_factory=Ports.from_environment)
+    _pristine: bool = field(default=False, init=False, repr=False)
 
     @property
     def home(self) -> Path:
@@ -96,7 +137,7 @@ class FleetLab:
                               capture_output=True, text=True)
 
     def __enter__(self) -> FleetLab:
-        write_inventory(self.n, self.home)
+        write_inventory(self.n, self.home, ports=self.ports)
         self.lab("down")  # a fleet left running by an interrupted benchmark
         self.lab("up")
         return self
@@ -104,5 +145,31 @@ class FleetLab:
     def __exit__(self, *exc) -> None:
         self.lab("down")
 
+    def reset(self) -> None:
+        """Every host as its profile builds it and no request logged, before each timed run.
+
+        The first call is `python -m lab reset` (it builds each twin from its profile: about 0.1 s of CPU a host,
+        20 s at 200 hosts) and keeps a copy of the state it wrote; later calls put that copy back, host by host, as
+        the store writes a twin (a whole file renamed into place, so the server's caches keyed on the file's
+        version see a new one), and drop the request logs as `lab reset` does. Call it only between runs."""
+        state, pristine = self.home / "state", self.home / "pristine"
+        if not self._pristine:
+            self.lab("reset")
+            shutil.rmtree(pristine, ignore_errors=True)
+            shutil.copytree(state, pristine, ignore=shutil.ignore_patterns(".*"))
+            self._pristine = True
+            return
+        for name in self.hosts():
+            tmp = state / f"{name}.json.restore"
+            shutil.copyfile(pristine / f"{name}.json", tmp)
+            os.replace(tmp, state / f"{name}.json")
+            (self.log_dir / f"{name}.jsonl").unlink(missing_ok=True)
+
+    @property
+    def log_dir(self) -> Path:
+        """The hosts' request logs (lab/config.py log_dir() of this fleet's home)."""
+        return self.home / "log"
+
     def hosts(self) -> list[str]:
-        return list(fleet_hosts(yaml.safe_load((config.DEFAULT_INVENTORY_DIR / "hosts.yml").read_text()), self.n))
+        return list(fleet_hosts(yaml.safe_load((config.DEFAULT_INVENTORY_DIR / "hosts.yml").read_text()), self.n,
+                                self.ports))
