@@ -35,9 +35,11 @@ def commands(quick: bool, only: list[str]) -> list[tuple[str, list[str], bool]]:
     steps = []
     for name in only:
         script, json_path, needs_lab = BENCHMARKS[name]
-        steps.append((name, [sys.executable, script, *flags, "--json", str(json_path)], needs_lab))
+        # relative to the repository (each runs there), so the JSON records no machine's path
+        json_arg = str(json_path.relative_to(REPO))
+        steps.append((name, [sys.executable, script, *flags, "--json", json_arg], needs_lab))
         if name == "fleet":
-            steps.append(("plot", [sys.executable, "benchmarks/plot.py", "--json", str(json_path)], False))
+            steps.append(("plot", [sys.executable, "benchmarks/plot.py", "--json", json_arg], False))
     return steps
 
 

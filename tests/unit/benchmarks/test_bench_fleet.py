@@ -158,8 +158,8 @@ def test_run_passes_quick_and_the_json_path_to_each_benchmark_and_plots_after_th
     assert [name for name, _, _ in steps] == ["fleet", "plot", "installer"]
     fleet_argv, installer_argv = steps[0][1], steps[2][1]
     assert fleet_argv[:3] == [sys.executable, "benchmarks/bench_fleet.py", "--quick"]
-    assert fleet_argv[-2:] == ["--json", str(run.OUT / "fleet.json")]
-    assert installer_argv[-3:] == ["--quick", "--json", str(run.OUT / "installer.json")]
+    assert fleet_argv[-2:] == ["--json", "docs/performance/fleet.json"]
+    assert installer_argv[-3:] == ["--quick", "--json", "docs/performance/installer.json"]
     assert steps[2][2] is True and steps[0][2] is False  # the installer needs the built-in lab, the fleet its own
     assert "--quick" not in run.commands(False, ["backup"])[0][1]
 
