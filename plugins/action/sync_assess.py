@@ -57,9 +57,8 @@ def check_role_options(args: dict) -> dict:
 
 ARGUMENT_SPEC = {
     "step": {"type": "str", "required": True, "choices": ["detect", "decide"]},
-    # the role's options, checked by check_role_options
-    **{name: {"type": "raw"} for name in ("policy_file", "run_date", "forced_path", "accept_in_place_risk", "target",
-                                          "group_prefix", "allow_unencrypted_http", "allow_unvalidated_certificate")},
+    # the role's options by their short names, checked by check_role_options
+    **{name[len(ROLE_PREFIX):]: {"type": "raw"} for name in role_options()},
     # step=detect: the host's connection variables (never the password), for the preflight
     "connection": {"type": "dict", "default": {}},
     # step=decide: this host's detection, its target's, and the run's survey of targets and tenants
