@@ -18,6 +18,8 @@ from lab.wsman import requestlog
 
 REPO = config.REPO
 BIN = Path(sys.executable).parent
+# the sync_assess role's decision: one task for the run, its result carries every host's (sync_assess_results)
+DECIDE_TASK = "Decide every host's upgrade path by Microsoft's rules and group it (once for the run)"
 
 
 def env() -> dict:
@@ -185,6 +187,13 @@ class PlaybookRun:
                     found.update(task["hosts"])
         if not found:
             raise AssertionError(f"no task named {task_name!r} ran")
+        return found
+
+    def decided(self) -> dict[str, dict]:
+        """host -> sync_assess_result as the assessment's decision published it (the last play that decided)."""
+        found = {}
+        for result in self.results(DECIDE_TASK).values():  # run once: one host's result per play
+            found.update(result["sync_assess_results"])
         return found
 
     def changed(self) -> int:

@@ -1,20 +1,23 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""sync_assess: the sync_assess role's per-host work in two tasks instead of seven.
+"""sync_assess: the sync_assess role's work in one task per host and one task per run, instead of seven per host.
 
 Ansible spends about as much controller time on a task that touches no server (set_fact, group_by, an argument
-check) as on the WinRM detection itself, once per host (docs/performance.md). So the role's per-host steps run here,
-on the same engines as the single-purpose plugins:
+check) as on the WinRM detection itself, once per host (docs/performance.md). So the role's steps run here, on the
+same engines as the single-purpose plugins:
 
-- step=detect: the connection preflight (plugin_utils/_connection.py) and, for a host whose settings are safe, the
-  one read-only probe (plugin_utils/_detect.py, as sync_facts). Publishes `sync_assess_result` without a decision.
-- step=decide: the decision (plugin_utils/_decide.py, as sync_decide) from that result and the run's survey of
-  targets and tenants. Publishes `sync_assess_result` with the decision and adds the host to `<prefix><path>`.
+- step=detect, on every host: the connection preflight (plugin_utils/_connection.py) and, for a host whose settings
+  are safe, the one read-only probe (plugin_utils/_detect.py, as sync_facts). Publishes the role-internal host fact
+  `__sync_assess_detection` (the result without a decision, and the host's own options for the decision).
+- step=decide, once for the run (run_once): for every host of the run, the decision (plugin_utils/_decide.py, as
+  sync_decide) from its detection, its parallel target's and the tenant's other servers'. Publishes each host's
+  `sync_assess_result` and adds the host to `<prefix><path>` through the inventory (the add_host mechanism), so a
+  host costs no forked task of its own for it.
 
-Every step checks all of the role's options against the role's own argument spec (meta/argument_specs.yml, under
+Every detect checks all of the role's options against the role's own argument spec (meta/argument_specs.yml, under
 the role's variable names), so a bad value fails the first task, before any host is contacted, with the message the
 role's spec check gives; the playbooks need not run that check as a task of its own on every host.
-The steps are two tasks because a decision reads other hosts' detections (a parallel target's, the tenant's other
-servers'): the linear strategy finishes the detection on every host before the decision starts.
+The decision is a task of its own because it reads other hosts' detections: the linear strategy finishes the
+detection on every host before it starts.
 """
 
 from __future__ import annotations
@@ -30,10 +33,13 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 from ansible.utils.vars import isidentifier
 from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _decide, _detect
+from ansible_collections.entra.sync_upgrade.plugins.filter.tenant_servers import tenant_servers_of
 from ansible_collections.entra.sync_upgrade.plugins.plugin_utils._connection import connection_problems
 
 CONNECTION_REFUSED = "connection_refused"
 RESULT = "sync_assess_result"
+RESULTS = "sync_assess_results"  # step=decide's task result: host -> its sync_assess_result
+DETECTION = "__sync_assess_detection"
 ROLE_PREFIX = "sync_assess_"
 ROLE_SPEC = Path(__file__).resolve().parents[2] / "roles" / "sync_assess" / "meta" / "argument_specs.yml"
 
@@ -57,44 +63,72 @@ def check_role_options(args: dict) -> dict:
 
 ARGUMENT_SPEC = {
     "step": {"type": "str", "required": True, "choices": ["detect", "decide"]},
-    # the role's options by their short names, checked by check_role_options
+    # step=detect: the role's options by their short names, checked by check_role_options
     **{name[len(ROLE_PREFIX):]: {"type": "raw"} for name in role_options()},
     # step=detect: the host's connection variables (never the password), for the preflight
     "connection": {"type": "dict", "default": {}},
-    # step=decide: this host's detection, its target's, and the run's survey of targets and tenants
-    "result": {"type": "dict"},
-    "target_assessment": {"type": "dict"},
+    # step=decide: the hosts to decide (the run's, each detected) and which inventory hosts name each target
+    "hosts": {"type": "list", "elements": "str"},
     "target_sources": {"type": "dict", "default": {}},
-    "tenant_servers": {"type": "list", "elements": "dict", "default": []},
 }
+
+# what detect hands to decide for each host: its own options (a host may set them in its inventory variables)
+DECISION_OPTIONS = ("policy_file", "run_date", "forced_path", "accept_in_place_risk", "target", "group_prefix")
 
 
 class ActionModule(ActionBase):
     _requires_connection = True  # step=detect probes the host; step=decide never opens the connection
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.__policies: dict[str, _decide.Policy] = {}
+        self.__tenant_servers: list[dict] | None = None
+
     def run(self, tmp=None, task_vars=None):
         self._supports_check_mode = True  # read-only on the server either way
         result = super().run(tmp, task_vars)
         _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        args.update(check_role_options(args))
         task_vars = task_vars or {}
+        if args["step"] == "decide":
+            return {**result, **self._decide_run(args, task_vars)}
+        args.update(check_role_options(args))
         host = task_vars.get("inventory_hostname", "this host")
         if not isidentifier(args["group_prefix"] + "blocked"):
             raise AnsibleActionFail(f"sync_assess_group_prefix {args['group_prefix']!r} does not make a valid group name")
-        if args["step"] == "detect":
-            assessment, found = self._detect(host, args)
-            if found is not None and found.assessed:
-                result["ansible_facts"] = {"sync": found.facts}  # as sync_facts returns it
-                if found.warnings:
-                    result["warnings"] = list(found.warnings)
-        else:
-            assessment = self._decide(host, args, list((task_vars.get("groups") or {}).get("all") or []))
-            # EXPERIMENTAL in ansible-core 2.21: group_by's own call; tests/integration/test_assess.py checks the groups
-            self.add_group(args["group_prefix"] + assessment["decision"]["path"], parent_group_names=["all"])
-        # like set_fact: a host fact of the play (not a cached ansible_facts entry)
-        self.register_host_variables({RESULT: assessment}, VariableLayer.EPHEMERAL_FACT)
+        assessment, found = self._detect(host, args)
+        if found is not None and found.assessed:
+            result["ansible_facts"] = {"sync": found.facts}  # as sync_facts returns it
+            if found.warnings:
+                result["warnings"] = list(found.warnings)
+        # like set_fact: a host fact of the play (not a cached ansible_facts entry), read by step=decide
+        self.register_host_variables({DETECTION: {**assessment, "options": {
+            name: args[name] for name in DECISION_OPTIONS}}}, VariableLayer.EPHEMERAL_FACT)
         result.update(changed=False, **{RESULT: assessment})
         return result
+
+    def _decide_run(self, args: dict, task_vars: dict) -> dict:
+        """Decide every host of the run; publish each one's result and group (the inventory's add_host call)."""
+        if args["hosts"] is None:
+            raise AnsibleActionFail("step=decide needs `hosts`: the hosts of the run, each detected by step=detect")
+        hostvars = task_vars.get("hostvars") or {}
+        detections, missing = {}, []
+        for host in args["hosts"]:
+            # raw: a fact this action set is data, never a template
+            detection = hostvars.raw_get(host).get(DETECTION) if host in hostvars else None
+            if isinstance(detection, dict) and isinstance(detection.get("options"), dict):
+                detections[host] = detection
+            else:
+                missing.append(host)
+        if missing:
+            raise AnsibleActionFail(f"step=decide: not detected in this run (step=detect first): {', '.join(missing)}")
+        inventory = list((task_vars.get("groups") or {}).get("all") or [])
+        results = {host: self._decide(host, detections, args["target_sources"], inventory) for host in detections}
+        for host, assessment in results.items():
+            prefix = detections[host]["options"]["group_prefix"]
+            # EXPERIMENTAL in ansible-core 2.21 (as add_host uses it); tests/integration/test_assess.py checks both
+            self.add_host(host, host_vars={RESULT: assessment},
+                          parent_group_names=[prefix + assessment["decision"]["path"]])
+        return {"changed": False, RESULTS: results}
 
     @staticmethod
     def _refused(host: str, problems: list[str]) -> dict:
@@ -111,25 +145,37 @@ class ActionModule(ActionBase):
         return {"status": found.status, "cause": found.cause, "facts": found.facts if found.assessed else None,
                 "decision": None}, found
 
-    def _decide(self, host: str, args: dict, inventory: list[str]) -> dict:
-        own = args["result"]
-        if not isinstance(own, dict) or "status" not in own:
-            raise AnsibleActionFail("step=decide needs this host's detection as `result` (sync_assess_result of "
-                                    "step=detect)")
-        target = args["target"].strip() or None
+    def _decide(self, host: str, detections: dict, target_sources: dict, inventory: list[str]) -> dict:
+        detection = detections[host]
+        own, opts = {key: value for key, value in detection.items() if key != "options"}, detection["options"]
+        target = str(opts["target"] or "").strip() or None
+        target_detection = detections.get(target) if target in inventory else None
         options = {
-            "status": own["status"], "cause": own.get("cause"), "forced_path": args["forced_path"],
-            "accept_in_place_risk": args["accept_in_place_risk"], "target_host": target,
+            "status": own["status"], "cause": own.get("cause"), "forced_path": opts["forced_path"],
+            "accept_in_place_risk": opts["accept_in_place_risk"], "target_host": target,
             "inventory_hosts": inventory, "source_host": host,
-            # the target's own result from this run (None: left out of the run, or not in the inventory)
-            "target_assessment": args["target_assessment"] if target in inventory else None,
+            # the target's own detection from this run (None: left out of the run, or not in the inventory)
+            "target_assessment": {key: value for key, value in target_detection.items() if key != "options"}
+            if target_detection else None,
             # every other inventory host that names the same target
-            "target_claimed_by": [h for h in args["target_sources"].get(target, []) if h != host] if target else [],
-            "tenant_servers": [s for s in args["tenant_servers"] if s.get("host") != host],
+            "target_claimed_by": [h for h in target_sources.get(target, []) if h != host] if target else [],
+            # the other servers of the run (R-TENANT-TWO-ACTIVE)
+            "tenant_servers": [s for s in self._tenant_servers(detections) if s["host"] != host],
         }
         try:
-            policy = _decide.load_policy(args["policy_file"] or _decide.DEFAULT_POLICY)
-            decision = _decide.decide(own.get("facts") or {}, policy, options, args["run_date"] or dt.date.today())
+            policy = self._policy(opts["policy_file"] or _decide.DEFAULT_POLICY)
+            decision = _decide.decide(own.get("facts") or {}, policy, options, opts["run_date"] or dt.date.today())
         except ValueError as exc:
-            raise AnsibleActionFail(f"cannot decide: {exc}") from None
+            raise AnsibleActionFail(f"cannot decide {host}: {exc}") from None
         return {**own, "decision": decision}
+
+    def _tenant_servers(self, detections: dict) -> list[dict]:
+        if self.__tenant_servers is None:
+            self.__tenant_servers = tenant_servers_of(detections)
+        return self.__tenant_servers
+
+    def _policy(self, path) -> _decide.Policy:
+        """Each policy file read once per run, not once per host."""
+        if str(path) not in self.__policies:
+            self.__policies[str(path)] = _decide.load_policy(path)
+        return self.__policies[str(path)]

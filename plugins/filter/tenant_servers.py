@@ -40,15 +40,20 @@ _value:
 """
 
 
-def tenant_servers(hostvars, hosts):
+def tenant_servers_of(results):
+    """The same list from a mapping of host name -> assessment result ({status, facts, ...}), in its order."""
     servers = []
-    for host in hosts:
-        result = hostvars[host].get("sync_assess_result") if host in hostvars else None
+    for host, result in results.items():
         if not isinstance(result, dict) or result.get("status") != "assessed" or not isinstance(result.get("facts"), dict):
             continue
         facts = result["facts"]
         servers.append({"host": host, "tenant": str(facts.get("tenant") or "unknown"), **activity(facts)})
     return servers
+
+
+def tenant_servers(hostvars, hosts):
+    return tenant_servers_of({host: hostvars[host].get("sync_assess_result") if host in hostvars else None
+                              for host in hosts})
 
 
 class FilterModule:

@@ -29,7 +29,6 @@ EXPECTED = {
 }
 RUN_DATE = "2026-11-25"
 DETECT = "Detect the sync tool (one read-only WinRM command) unless the connection is unsafe"
-DECIDE = "Decide the upgrade path by Microsoft's rules and group the host by it"
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +43,11 @@ def test_every_host_is_detected_and_decided(assessed):
     lab, run, _ = assessed
     assert not run.failures(), run.data
     facts = run.results(DETECT)
-    decisions = run.results(DECIDE)
+    decisions = run.decided()
     assert set(facts) == set(EXPECTED)
     for host, (tool, version, path) in EXPECTED.items():
         sync = facts[host]["ansible_facts"]["sync"]
-        decision = decisions[host]["sync_assess_result"]["decision"]
+        decision = decisions[host]["decision"]
         assert sync["tool"] == tool, (host, sync["tool"])
         if version:
             assert sync["version"] == version, (host, sync["version"])
@@ -58,7 +57,7 @@ def test_every_host_is_detected_and_decided(assessed):
 def test_dirsync_on_2008r2_is_read_through_powershell_2_and_goes_parallel_for_its_os(assessed):
     lab, run, _ = assessed
     sync = run.results(DETECT)["dirsync-2008r2"]["ansible_facts"]["sync"]
-    decision = run.results(DECIDE)["dirsync-2008r2"]["sync_assess_result"]["decision"]
+    decision = run.decided()["dirsync-2008r2"]["decision"]
     assert sync["powershell_version"] == "2.0"
     assert sync["object_count"] == 30000
     assert any("OS" in r["rule"] for r in decision["reasons"]), decision["reasons"]
@@ -66,7 +65,7 @@ def test_dirsync_on_2008r2_is_read_through_powershell_2_and_goes_parallel_for_it
 
 def test_blocked_host_names_the_variable_to_set(assessed):
     _, run, _ = assessed
-    decision = run.results(DECIDE)["connect-2025"]["sync_assess_result"]["decision"]
+    decision = run.decided()["connect-2025"]["decision"]
     assert any("sync_upgrade_target" in b["text"] for b in decision["blockers"]), decision
 
 
@@ -90,10 +89,10 @@ def report_dir_of(run) -> Path:
 
 def test_every_host_publishes_one_result(assessed):
     _, run, _ = assessed
-    published = run.results(DECIDE)
+    published = run.decided()
     assert set(published) == set(EXPECTED)
     for host, result in published.items():
-        fact = result["sync_assess_result"]
+        fact = result
         assert set(fact) == {"status", "cause", "facts", "decision"}, host
         assert fact["status"] == "assessed" and fact["cause"] is None
         assert fact["decision"]["path"] == EXPECTED[host][2]
@@ -101,11 +100,11 @@ def test_every_host_publishes_one_result(assessed):
 
 def test_each_parallel_source_is_checked_against_its_own_ready_target(assessed):
     _, run, _ = assessed
-    decisions = run.results(DECIDE)
+    decisions = run.decided()
     for host, (_, _, path) in EXPECTED.items():
         if path == "parallel":
-            ready = [r for r in decisions[host]["sync_assess_result"]["decision"]["reasons"] if r["rule"] == "R-PARALLEL-TARGET-READY"]
-            assert ready and "assessed ready" in ready[0]["text"], (host, decisions[host]["sync_assess_result"]["decision"])
+            ready = [r for r in decisions[host]["decision"]["reasons"] if r["rule"] == "R-PARALLEL-TARGET-READY"]
+            assert ready and "assessed ready" in ready[0]["text"], (host, decisions[host]["decision"])
 
 
 def test_reports_are_written_owner_only(assessed):
@@ -142,7 +141,7 @@ def test_unreachable_host_is_reported_then_fails_the_run(lab, tmp_path):
     assert run.failures() == {"ghost-2019": 1}, run.stats  # after the report, with its cause
     detected = {host: result["sync_assess_result"] for host, result in run.results(DETECT).items()}
     assert detected["ghost-2019"]["status"] == "unreachable" and "Connection refused" in detected["ghost-2019"]["cause"]
-    decision = run.results(DECIDE)["ghost-2019"]["sync_assess_result"]["decision"]
+    decision = run.decided()["ghost-2019"]["decision"]
     assert decision["path"] == "blocked" and decision["blockers"][0]["rule"] == "R-NOT-ASSESSED"
     assert detected["connect23-2019"]["status"] == "assessed"
     report = json.loads((report_dir_of(run) / "report.json").read_text())

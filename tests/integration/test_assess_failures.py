@@ -17,7 +17,6 @@ import pytest
 from tests.labfixture import BIN, REPO, PlaybookRun, env
 
 DETECT = "Detect the sync tool (one read-only WinRM command) unless the connection is unsafe"
-DECIDE = "Decide the upgrade path by Microsoft's rules and group the host by it"
 LOCKDOWN = r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment"
 
 
@@ -73,7 +72,7 @@ def test_hosts_that_were_not_assessed_fail_the_run_after_the_report(broken):
     _, run = broken
     assert run.failures() == {host: 1 for host in BROKEN}, run.stats
     for host, (_, status, _) in BROKEN.items():
-        decision = run.results(DECIDE)[host]["sync_assess_result"]["decision"]
+        decision = run.decided()[host]["decision"]
         assert decision["path"] == "blocked" and decision["blockers"][0]["rule"] == "R-NOT-ASSESSED"
         assert status in decision["blockers"][0]["text"]
 
@@ -163,7 +162,7 @@ def test_sql_login_and_adsyncadmins_failures_leave_the_count_unknown_with_the_re
         assert facts["object_count"] is None and facts["database"]["size_mb"] is None
         assert any("Login failed for user 'AADC01\\labadmin'" in w for w in facts["warnings"])
         assert any("ADSyncAdmins" in e for e in facts["evidence_errors"])
-        decision = run.results(DECIDE)["connect23-2019"]["sync_assess_result"]["decision"]
+        decision = run.decided()["connect23-2019"]["decision"]
         assert decision["path"] == "in_place"  # the unknowns are warnings, by the documented rule
         assert {"R-CONNECT-OBJECTS", "R-LOCALDB-LIMIT"} <= {w["rule"] for w in decision["warnings"]}
     finally:
@@ -185,7 +184,7 @@ def test_a_target_named_twice_blocks_both_sources(lab, tmp_path):
     run = lab.playbook("playbooks/assess.yml", "-i", str(lab.inventory), "-i", str(override),
                        "--limit", "dirsync-2008r2,aadsync-2012r2,target-2022")
     for source, other in (("dirsync-2008r2", "aadsync-2012r2"), ("aadsync-2012r2", "dirsync-2008r2")):
-        decision = run.results(DECIDE)[source]["sync_assess_result"]["decision"]
+        decision = run.decided()[source]["decision"]
         shared = [b for b in decision["blockers"] if b["rule"] == "R-PARALLEL-TARGET-SHARED"]
         assert decision["path"] == "blocked" and shared and other in shared[0]["text"], decision
 
@@ -194,7 +193,7 @@ def test_a_target_that_is_not_ready_or_not_in_the_run_blocks_its_source(lab, tmp
     override = _override(tmp_path, {"mim-2012r2": {"sync_upgrade_target": "connect-current-2022"}})
     run = lab.playbook("playbooks/assess.yml", "-i", str(lab.inventory), "-i", str(override),
                        "--limit", "mim-2012r2,connect-current-2022,dirsync-2008r2")
-    busy = run.results(DECIDE)["mim-2012r2"]["sync_assess_result"]["decision"]
+    busy = run.decided()["mim-2012r2"]["decision"]
     assert any("already runs connect" in b["text"] for b in busy["blockers"]), busy
-    absent = run.results(DECIDE)["dirsync-2008r2"]["sync_assess_result"]["decision"]  # its target-2022 was left out of the run
+    absent = run.decided()["dirsync-2008r2"]["decision"]  # its target-2022 was left out of the run
     assert any("was not assessed in this run" in b["text"] for b in absent["blockers"]), absent

@@ -61,7 +61,7 @@ def test_an_unsafe_connection_is_refused_before_the_host_is_contacted(unsafe, ho
     assert "Nothing was changed; fix the inventory and re-run." in cause
     assert contacted[host] == 0, "not a single WinRM request reached the host"
     assert after == before
-    decision = run.results("Decide the upgrade path by Microsoft's rules and group the host by it")[host]["sync_assess_result"]["decision"]
+    decision = run.decided()[host]["decision"]
     assert decision["path"] == "blocked" and decision["blockers"][0]["rule"] == "R-NOT-ASSESSED"
     failed = run.results("Fail the hosts that could not be assessed")[host]
     assert failed["msg"] == f"not assessed (connection_refused): {cause}"
@@ -133,9 +133,9 @@ def test_two_active_servers_of_one_tenant_are_both_blocked_before_any_change(one
     # test_upgrade.py); the assess run alone keeps this test short
     run, tenant, before, after = one_tenant
     assert after == before and run.changed() == 0
-    decisions = run.results("Decide the upgrade path by Microsoft's rules and group the host by it")
+    decisions = run.decided()
     for host, named in ((ONE, OTHER), (OTHER, ONE)):
-        decision = decisions[host]["sync_assess_result"]["decision"]
+        decision = decisions[host]["decision"]
         (blocker,) = [b for b in decision["blockers"] if b["rule"] == "R-TENANT-TWO-ACTIVE"]
         assert decision["path"] == "blocked", decision
         assert blocker["text"].startswith(f"two active sync servers for the tenant {tenant}: this one (ADSync "
