@@ -32,9 +32,12 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 from ansible.utils.vars import isidentifier
-from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _decide, _detect
 from ansible_collections.entra.sync_upgrade.plugins.filter.tenant_servers import tenant_servers_of
-from ansible_collections.entra.sync_upgrade.plugins.plugin_utils._connection import connection_problems
+from ansible_collections.entra.sync_upgrade.plugins.plugin_utils import _decide, _detect
+from ansible_collections.entra.sync_upgrade.plugins.plugin_utils._connection import (
+    CONNECTION_VARIABLES,
+    connection_problems,
+)
 
 CONNECTION_REFUSED = "connection_refused"
 RESULT = "sync_assess_result"
@@ -50,12 +53,19 @@ def role_options() -> dict:
     return yaml.safe_load(ROLE_SPEC.read_text())["argument_specs"]["main"]["options"]
 
 
+@functools.cache
+def _validation_spec() -> dict:
+    # without the descriptions: the validator deep-copies its spec on every call
+    return {name: {key: value for key, value in option.items() if key not in ("description", "version_added")}
+            for name, option in role_options().items()}
+
+
 def check_role_options(args: dict) -> dict:
     """The role's options (short names, as the tasks pass them) checked as the role's spec check would check them;
     their values by short name, defaults filled in."""
     given = {ROLE_PREFIX + name: value for name, value in args.items()
              if ROLE_PREFIX + name in role_options() and value is not None}
-    checked = ArgumentSpecValidator(role_options()).validate(given)
+    checked = ArgumentSpecValidator(_validation_spec()).validate(given)
     if checked.error_messages:
         raise AnsibleActionFail("the role's options are not valid: " + "; ".join(checked.error_messages))
     return {name[len(ROLE_PREFIX):]: value for name, value in checked.validated_parameters.items()}
@@ -63,10 +73,11 @@ def check_role_options(args: dict) -> dict:
 
 ARGUMENT_SPEC = {
     "step": {"type": "str", "required": True, "choices": ["detect", "decide"]},
-    # step=detect: the role's options by their short names, checked by check_role_options
+    # step=detect: the role's options by their short names, checked by check_role_options; an option not given is
+    # the host's role variable (sync_assess_<name>), read as validate_argument_spec reads a role's variables
     **{name[len(ROLE_PREFIX):]: {"type": "raw"} for name in role_options()},
-    # step=detect: the host's connection variables (never the password), for the preflight
-    "connection": {"type": "dict", "default": {}},
+    # step=detect: the host's connection variables (never the password), for the preflight; not given: the host's
+    "connection": {"type": "dict"},
     # step=decide: the hosts to decide (the run's, each detected) and which inventory hosts name each target
     "hosts": {"type": "list", "elements": "str"},
     "target_sources": {"type": "dict", "default": {}},
@@ -91,7 +102,9 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         if args["step"] == "decide":
             return {**result, **self._decide_run(args, task_vars)}
-        args.update(check_role_options(args))
+        args.update(self._role_options(args, task_vars))
+        if args["connection"] is None:
+            args["connection"] = self._host_variables(CONNECTION_VARIABLES, task_vars)
         host = task_vars.get("inventory_hostname", "this host")
         if not isidentifier(args["group_prefix"] + "blocked"):
             raise AnsibleActionFail(f"sync_assess_group_prefix {args['group_prefix']!r} does not make a valid group name")
@@ -105,6 +118,21 @@ class ActionModule(ActionBase):
             name: args[name] for name in DECISION_OPTIONS}}}, VariableLayer.EPHEMERAL_FACT)
         result.update(changed=False, **{RESULT: assessment})
         return result
+
+    def _role_options(self, args: dict, task_vars: dict) -> dict:
+        """The options given to the task, else the host's role variables (sync_assess_<name>), checked.
+
+        Read from the host's variables, not templated into the task's arguments: each forked worker compiles every
+        template of its task afresh, and that compiling was most of a detection's controller time
+        (docs/performance.md); the role's defaults that are plain values compile nothing here."""
+        given = {name: value for name, value in args.items() if ROLE_PREFIX + name in role_options() and value is not None}
+        host_values = self._host_variables([name for name in role_options() if name[len(ROLE_PREFIX):] not in given],
+                                           task_vars)
+        return check_role_options({**{name[len(ROLE_PREFIX):]: value for name, value in host_values.items()}, **given})
+
+    def _host_variables(self, names, task_vars: dict) -> dict:
+        """The named variables the host has, as the play resolves them (templated)."""
+        return self._templar.template({name: task_vars[name] for name in names if name in task_vars})
 
     def _decide_run(self, args: dict, task_vars: dict) -> dict:
         """Decide every host of the run; publish each one's result and group (the inventory's add_host call)."""

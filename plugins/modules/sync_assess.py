@@ -4,19 +4,24 @@
 
 DOCUMENTATION = r"""
 module: sync_assess
-short_description: The sync_assess role's per-host steps - detect, then decide - each as one task
+short_description: The sync_assess role's steps - detect on each host, then decide once for the run
 description:
   - The engine of the role C(entra.sync_upgrade.sync_assess), which is how to use it; this page documents its contract.
   - O(step=detect) refuses a host whose connection settings are unsafe before contacting it (C(connection_refused),
     docs/connection-security.md), and otherwise runs the one read-only probe of M(entra.sync_upgrade.sync_facts)
-    (PowerShell 2.0-safe). It sets the host fact C(sync_assess_result) with C(status), C(cause), C(facts) and a
-    null C(decision); an assessed host also gets C(ansible_facts.sync), as from M(entra.sync_upgrade.sync_facts).
-  - O(step=decide) applies the decision rules of M(entra.sync_upgrade.sync_decide) to that result, on the
-    controller, sets C(sync_assess_result.decision) and adds the host to the group O(group_prefix)C(<path>).
-  - Both steps check all the options, so a bad value fails the first task, before any host is contacted. The
-    steps are separate tasks because a decision reads other hosts' detections from the same run.
-  - One task of each per host, instead of a task per check, fact and group; Ansible's cost per task and host
-    dominates a fleet assessment (docs/performance.md).
+    (PowerShell 2.0-safe). It sets the role-internal host fact C(__sync_assess_detection) (C(status), C(cause),
+    C(facts), and the host's options for the decision); an assessed host also gets C(ansible_facts.sync), as from
+    M(entra.sync_upgrade.sync_facts).
+  - O(step=decide) runs once for the run (C(run_once)) and, for every host in O(hosts), applies the decision rules
+    of M(entra.sync_upgrade.sync_decide) on the controller to its detection, its parallel target's and the other
+    servers' of the run. It gives each host the variable C(sync_assess_result) and adds it to the group
+    O(group_prefix)C(<path>), through the inventory as M(ansible.builtin.add_host) does.
+  - O(step=detect) checks all the options, so a bad value fails the first task, before any host is contacted. An
+    option not given to the task is the host's role variable C(sync_assess_<option>) (as the role's argument spec
+    check reads it), and O(connection) the host's connection variables: templates in a task's arguments cost every
+    forked worker a compile, which was most of a detection's controller time (docs/performance.md).
+  - One task per host and one per run, instead of a task per check, fact and group per host; Ansible's cost per
+    task and host dominates a fleet assessment (docs/performance.md).
 version_added: 0.1.0
 options:
   step:
@@ -46,30 +51,23 @@ options:
     description:
       - O(step=detect). The host's connection variables the preflight reads (C(ansible_connection),
         C(ansible_port), C(ansible_user), and the C(ansible_winrm_*) and C(ansible_psrp_*) ones); never the password.
+      - Omitted, the host's own.
     type: dict
-    default: {}
-  result:
-    description: O(step=decide). This host's C(sync_assess_result) from O(step=detect).
-    type: dict
-  target_assessment:
-    description: O(step=decide). The target's own C(sync_assess_result) from this run; omitted when it was not assessed.
-    type: dict
+  hosts:
+    description: O(step=decide). The hosts to decide, each detected in this run (C(ansible_play_hosts)).
+    type: list
+    elements: str
   target_sources:
     description: O(step=decide). Target -> the inventory hosts that name it (the C(target_sources) filter).
     type: dict
     default: {}
-  tenant_servers:
-    description: O(step=decide). The servers assessed in this run, as the C(tenant_servers) filter lists them.
-    type: list
-    elements: dict
-    default: []
 attributes:
   check_mode: {support: full, description: Read-only; runs the same in check mode.}
   diff_mode: {support: none, description: Nothing changes.}
   platform: {platforms: windows}
 notes:
-  - Uses the group and host-variable calls ansible-core 2.21 gives action plugins (the first is marked experimental);
-    the role's integration tests check the groups and facts they produce.
+  - Uses the host-variable and inventory calls ansible-core 2.21 gives action plugins (C(add_host) is marked
+    experimental); the role's integration tests check the groups and variables they produce.
 seealso:
   - module: entra.sync_upgrade.sync_facts
   - module: entra.sync_upgrade.sync_decide
@@ -86,11 +84,16 @@ EXAMPLES = r"""
 RETURN = r"""
 sync_assess_result:
   description:
-    - The host's assessment, also set as the host fact of that name (roles/sync_assess/README.md).
-    - C(status) C(assessed) or why not (C(unreachable), C(auth_failed), C(tls_failed), C(probe_failed),
-      C(connection_refused)); C(cause) what to check; C(facts) the C(sync) facts of M(entra.sync_upgrade.sync_facts);
-      C(decision) as M(entra.sync_upgrade.sync_decide) returns it (null after O(step=detect)).
-  returned: always
+    - O(step=detect). The host's result so far (C(decision) null); C(status) C(assessed) or why not (C(unreachable),
+      C(auth_failed), C(tls_failed), C(probe_failed), C(connection_refused)); C(cause) what to check; C(facts) the
+      C(sync) facts of M(entra.sync_upgrade.sync_facts).
+  returned: O(step=detect)
+  type: dict
+sync_assess_results:
+  description:
+    - O(step=decide). Host -> its C(sync_assess_result) (roles/sync_assess/README.md), also given to each host as
+      that variable; C(decision) as M(entra.sync_upgrade.sync_decide) returns it.
+  returned: O(step=decide)
   type: dict
 ansible_facts:
   description: The detected facts under C(sync), as M(entra.sync_upgrade.sync_facts) returns them.

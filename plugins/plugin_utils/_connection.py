@@ -24,6 +24,14 @@ from __future__ import annotations
 
 import ast
 
+# the variables connection_problems reads (never the password)
+CONNECTION_VARIABLES = (
+    "ansible_connection", "ansible_port", "ansible_user",
+    "ansible_winrm_user", "ansible_winrm_port", "ansible_winrm_scheme", "ansible_winrm_transport",
+    "ansible_winrm_message_encryption", "ansible_winrm_server_cert_validation",
+    "ansible_psrp_port", "ansible_psrp_protocol", "ansible_psrp_auth", "ansible_psrp_message_encryption",
+    "ansible_psrp_cert_validation",
+)
 ENCRYPTING_TRANSPORTS = ("ntlm", "kerberos", "credssp")  # pywinrm can encrypt their messages over HTTP
 BASIC_TRANSPORTS = ("basic", "plaintext", "ssl")  # an HTTP Basic header: the password, base64-encoded
 ALLOW_HTTP_VAR = "sync_assess_allow_unencrypted_http"

@@ -8,6 +8,7 @@ cause (_status.py), not an exception; any other error is not about reaching the 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from ansible.errors import AnsibleConnectionFailure, AnsibleError
@@ -35,15 +36,20 @@ def is_connection_error(exc: AnsibleError) -> bool:
     return isinstance(exc, AnsibleConnectionFailure) or "timed out" in to_text(exc)
 
 
+@functools.cache
+def probe_script(extra_files: tuple[str, ...] = ()) -> str:
+    """The probe's whole script (the same for every host): rendered once per process, not once per host."""
+    request = _evidence.build_request()
+    request["files"] = [*request["files"], *(f for f in extra_files if f not in request["files"])]
+    return _probe.build_probe(request)
+
+
 def detect(action, fail_unreachable: bool = False, files: list[str] | None = None) -> Detection:
     """Probe the action's host once and classify; with fail_unreachable, a connection error is raised.
 
     `files` adds paths the caller waits for (a handoff's exported settings file): the facts then carry
     `files`, one {name: the path, exists: true|false|null (not read)} per path."""
-    request = _evidence.build_request()
-    extra = [f for f in files or [] if f not in request["files"]]
-    request["files"] = [*request["files"], *extra]
-    script = _probe.build_probe(request)
+    script = probe_script(tuple(files or ()))
     try:
         out = action._low_level_execute_command(_probe.command_line(), in_data=script.encode("utf-8"),
                                                 sudoable=False)
