@@ -20,8 +20,8 @@ from pathlib import Path
 
 import jinja2
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 from ansible.module_utils.common.json import AnsibleJSONEncoder
+from ansible.plugins.action import ActionBase
 from ansible.plugins.filter.core import to_nice_json
 
 FILES = {"json": "report.json", "markdown": "report.md", "html": "report.html"}
