@@ -18,7 +18,7 @@ description:
     O(group_prefix)C(<path>), through the inventory as M(ansible.builtin.add_host) does.
   - O(step=detect) checks all the options, so a bad value fails the first task, before any host is contacted. An
     option not given to the task is the host's role variable C(sync_assess_<option>) (as the role's argument spec
-    check reads it), and O(connection) the host's connection variables: templates in a task's arguments cost every
+    check reads it), and O(connection) the host's connection variables. Templates in a task's arguments cost every
     forked worker a compile, which was most of a detection's controller time (docs/performance.md).
   - One task per host and one per run, instead of a task per check, fact and group per host; Ansible's cost per
     task and host dominates a fleet assessment (docs/performance.md).

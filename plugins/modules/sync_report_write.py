@@ -49,10 +49,16 @@ author: [entra-sync-upgrade developers]
 """
 
 EXAMPLES = r"""
-# Use the role; it builds the report and passes it here.
-- name: Write the fleet report
-  ansible.builtin.import_role:
-    name: entra.sync_upgrade.sync_report
+# The role builds the report and calls this; directly, on the controller, with a report the role's filter built:
+- name: Write the report files
+  entra.sync_upgrade.sync_report_write:
+    report: >-
+      {{ dict(ansible_play_hosts | zip(ansible_play_hosts | map('extract', hostvars, 'sync_assess_result')))
+         | entra.sync_upgrade.fleet_report('2026-12-04T12:00:00Z', '2026-12-04') }}
+    dir: /var/lib/entra-sync-upgrade/reports
+    prefix: 20261204T120000Z-
+    formats: [json, markdown]
+  delegate_to: localhost
   run_once: true
 """
 
