@@ -43,6 +43,7 @@ CONNECTION_REFUSED = "connection_refused"
 RESULT = "sync_assess_result"
 RESULTS = "sync_assess_results"  # step=decide's task result: host -> its sync_assess_result
 DETECTION = "__sync_assess_detection"
+NOT_ASSESSED_GROUP = "sync_assess_not_assessed"  # every host whose status is not `assessed`, whatever the prefix
 ROLE_PREFIX = "sync_assess_"
 ROLE_SPEC = Path(__file__).resolve().parents[2] / "roles" / "sync_assess" / "meta" / "argument_specs.yml"
 
@@ -154,8 +155,10 @@ class ActionModule(ActionBase):
         for host, assessment in results.items():
             prefix = detections[host]["options"]["group_prefix"]
             # EXPERIMENTAL in ansible-core 2.21 (as add_host uses it); tests/integration/test_assess.py checks both
-            self.add_host(host, host_vars={RESULT: assessment},
-                          parent_group_names=[prefix + assessment["decision"]["path"]])
+            groups = [prefix + assessment["decision"]["path"]]
+            if assessment["status"] != "assessed":  # so a playbook can fail them without a task on every host
+                groups.append(NOT_ASSESSED_GROUP)
+            self.add_host(host, host_vars={RESULT: assessment}, parent_group_names=groups)
         return {"changed": False, RESULTS: results}
 
     @staticmethod
