@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
-from pathlib import Path
-
 import pytest
 from ansible.errors import AnsibleActionFail
 
-ROOT = Path(__file__).resolve().parents[4]
+ACTION = "sync_assess"  # conftest.py imports it
 
 
 @pytest.fixture(scope="module")
-def sync_assess():
-    """The action module, imported from the collection (as Ansible loads it), and forgotten after."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.syspath_prepend(str(ROOT / ".ansible" / "collections"))
-        try:
-            yield importlib.import_module("ansible_collections.entra.sync_upgrade.plugins.action.sync_assess")
-        finally:
-            for name in [name for name in sys.modules if name.startswith("ansible_collections.entra")]:
-                del sys.modules[name]
+def sync_assess(action_module):
+    return action_module
 
 
 def test_the_options_it_checks_are_the_roles_own(sync_assess):

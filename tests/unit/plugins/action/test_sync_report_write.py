@@ -3,26 +3,16 @@ replaced in one rename."""
 
 from __future__ import annotations
 
-import importlib
 import stat
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[4]
+ACTION = "sync_report_write"  # conftest.py imports it
 
 
 @pytest.fixture(scope="module")
-def writer():
-    """The action module, imported from the collection (as Ansible loads it), and forgotten after."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.syspath_prepend(str(ROOT / ".ansible" / "collections"))
-        try:
-            yield importlib.import_module("ansible_collections.entra.sync_upgrade.plugins.action.sync_report_write")
-        finally:
-            for name in [name for name in sys.modules if name.startswith("ansible_collections.entra")]:
-                del sys.modules[name]
+def writer(action_module):
+    return action_module
 
 
 def test_a_report_file_is_owner_only_and_never_overwrites(writer, tmp_path):
