@@ -190,10 +190,10 @@ class PlaybookRun:
         return found
 
     def decided(self) -> dict[str, dict]:
-        """host -> sync_assess_result as the assessment's decision published it (the last play that decided)."""
+        """host -> {status, cause, decision} as the assessment's decision reported it (the last play that decided)."""
         found = {}
         for result in self.results(DECIDE_TASK).values():  # run once: one host's result per play
-            found.update(result["sync_assess_results"])
+            found.update(result["sync_assess_decisions"])
         return found
 
     def changed(self) -> int:

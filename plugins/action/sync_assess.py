@@ -41,7 +41,7 @@ from ansible_collections.entra.sync_upgrade.plugins.plugin_utils._connection imp
 
 CONNECTION_REFUSED = "connection_refused"
 RESULT = "sync_assess_result"
-RESULTS = "sync_assess_results"  # step=decide's task result: host -> its sync_assess_result
+DECISIONS = "sync_assess_decisions"  # step=decide's task result: host -> {status, cause, decision} (no facts)
 DETECTION = "__sync_assess_detection"
 NOT_ASSESSED_GROUP = "sync_assess_not_assessed"  # every host whose status is not `assessed`, whatever the prefix
 ROLE_PREFIX = "sync_assess_"
@@ -52,6 +52,12 @@ ROLE_SPEC = Path(__file__).resolve().parents[2] / "roles" / "sync_assess" / "met
 def role_options() -> dict:
     """The role's options as its argument spec declares them (types, choices, defaults)."""
     return yaml.safe_load(ROLE_SPEC.read_text())["argument_specs"]["main"]["options"]
+
+
+@functools.cache
+def policy(path) -> _decide.Policy:
+    """A policy file, read once per process (a ValueError names the offending key)."""
+    return _decide.load_policy(path)
 
 
 @functools.cache
@@ -93,7 +99,6 @@ class ActionModule(ActionBase):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.__policies: dict[str, _decide.Policy] = {}
         self.__tenant_servers: list[dict] | None = None
 
     def run(self, tmp=None, task_vars=None):
@@ -107,18 +112,34 @@ class ActionModule(ActionBase):
         if args["connection"] is None:
             args["connection"] = self._host_variables(CONNECTION_VARIABLES, task_vars)
         host = task_vars.get("inventory_hostname", "this host")
-        if not isidentifier(args["group_prefix"] + "blocked"):
-            raise AnsibleActionFail(f"sync_assess_group_prefix {args['group_prefix']!r} does not make a valid group name")
+        self._check_decision_inputs(args)  # here, per host and before contact: the decision runs once for all hosts
         assessment, found = self._detect(host, args)
         if found is not None and found.assessed:
             result["ansible_facts"] = {"sync": found.facts}  # as sync_facts returns it
             if found.warnings:
                 result["warnings"] = list(found.warnings)
         # like set_fact: a host fact of the play (not a cached ansible_facts entry), read by step=decide
-        self.register_host_variables({DETECTION: {**assessment, "options": {
+        # stamped with this play, so that a later play's decision never reads an earlier play's detection
+        self.register_host_variables({DETECTION: {**assessment, "play": self._task.get_play()._uuid, "options": {
             name: args[name] for name in DECISION_OPTIONS}}}, VariableLayer.EPHEMERAL_FACT)
         result.update(changed=False, **{RESULT: assessment})
         return result
+
+    @staticmethod
+    def _check_decision_inputs(args: dict) -> None:
+        """The options only the decision reads, checked as it will read them: a bad one fails this host alone."""
+        if not isidentifier(args["group_prefix"] + "blocked"):
+            raise AnsibleActionFail(f"sync_assess_group_prefix {args['group_prefix']!r} does not make a valid group name")
+        if str(args["run_date"] or "").strip():
+            try:
+                dt.date.fromisoformat(str(args["run_date"]).strip())
+            except ValueError:
+                raise AnsibleActionFail(f"sync_assess_run_date must be a date (YYYY-MM-DD), got {args['run_date']!r}") from None
+        if args["policy_file"]:  # the collection's own policy is checked by its tests, not parsed on every host
+            try:
+                policy(args["policy_file"])
+            except ValueError as exc:
+                raise AnsibleActionFail(f"sync_assess_policy_file: {exc}") from None
 
     def _role_options(self, args: dict, task_vars: dict) -> dict:
         """The options given to the task, else the host's role variables (sync_assess_<name>), checked.
@@ -136,20 +157,19 @@ class ActionModule(ActionBase):
         return self._templar.template({name: task_vars[name] for name in names if name in task_vars})
 
     def _decide_run(self, args: dict, task_vars: dict) -> dict:
-        """Decide every host of the run; publish each one's result and group (the inventory's add_host call)."""
+        """Decide every host of the run detected by this play; publish each one's result and group (add_host)."""
         if args["hosts"] is None:
-            raise AnsibleActionFail("step=decide needs `hosts`: the hosts of the run, each detected by step=detect")
+            raise AnsibleActionFail("step=decide needs `hosts`: the hosts of the run (ansible_play_batch)")
         hostvars = task_vars.get("hostvars") or {}
-        detections, missing = {}, []
+        play = self._task.get_play()._uuid
+        detections, undetected = {}, []
         for host in args["hosts"]:
             # raw: a fact this action set is data, never a template
             detection = hostvars.raw_get(host).get(DETECTION) if host in hostvars else None
-            if isinstance(detection, dict) and isinstance(detection.get("options"), dict):
+            if isinstance(detection, dict) and detection.get("play") == play and isinstance(detection.get("options"), dict):
                 detections[host] = detection
-            else:
-                missing.append(host)
-        if missing:
-            raise AnsibleActionFail(f"step=decide: not detected in this run (step=detect first): {', '.join(missing)}")
+            else:  # its detection failed (and was rescued or ignored), or was skipped: no result, not a guess
+                undetected.append(host)
         inventory = list((task_vars.get("groups") or {}).get("all") or [])
         results = {host: self._decide(host, detections, args["target_sources"], inventory) for host in detections}
         for host, assessment in results.items():
@@ -159,7 +179,12 @@ class ActionModule(ActionBase):
             if assessment["status"] != "assessed":  # so a playbook can fail them without a task on every host
                 groups.append(NOT_ASSESSED_GROUP)
             self.add_host(host, host_vars={RESULT: assessment}, parent_group_names=groups)
-        return {"changed": False, RESULTS: results}
+        result = {"changed": False, DECISIONS: {host: {key: value for key, value in assessment.items() if key != "facts"}
+                                                for host, assessment in results.items()}}
+        if undetected:
+            result["warnings"] = [f"not decided (no detection by this play, so no sync_assess_result): "
+                                  f"{', '.join(undetected)}"]
+        return result
 
     @staticmethod
     def _refused(host: str, problems: list[str]) -> dict:
@@ -178,7 +203,8 @@ class ActionModule(ActionBase):
 
     def _decide(self, host: str, detections: dict, target_sources: dict, inventory: list[str]) -> dict:
         detection = detections[host]
-        own, opts = {key: value for key, value in detection.items() if key != "options"}, detection["options"]
+        own = {key: value for key, value in detection.items() if key not in ("options", "play")}
+        opts = detection["options"]
         target = str(opts["target"] or "").strip() or None
         target_detection = detections.get(target) if target in inventory else None
         options = {
@@ -186,7 +212,7 @@ class ActionModule(ActionBase):
             "accept_in_place_risk": opts["accept_in_place_risk"], "target_host": target,
             "inventory_hosts": inventory, "source_host": host,
             # the target's own detection from this run (None: left out of the run, or not in the inventory)
-            "target_assessment": {key: value for key, value in target_detection.items() if key != "options"}
+            "target_assessment": {key: value for key, value in target_detection.items() if key not in ("options", "play")}
             if target_detection else None,
             # every other inventory host that names the same target
             "target_claimed_by": [h for h in target_sources.get(target, []) if h != host] if target else [],
@@ -194,8 +220,8 @@ class ActionModule(ActionBase):
             "tenant_servers": [s for s in self._tenant_servers(detections) if s["host"] != host],
         }
         try:
-            policy = self._policy(opts["policy_file"] or _decide.DEFAULT_POLICY)
-            decision = _decide.decide(own.get("facts") or {}, policy, options, opts["run_date"] or dt.date.today())
+            decision = _decide.decide(own.get("facts") or {}, policy(opts["policy_file"] or _decide.DEFAULT_POLICY),
+                                      options, opts["run_date"] or dt.date.today())
         except ValueError as exc:
             raise AnsibleActionFail(f"cannot decide {host}: {exc}") from None
         return {**own, "decision": decision}
@@ -204,9 +230,3 @@ class ActionModule(ActionBase):
         if self.__tenant_servers is None:
             self.__tenant_servers = tenant_servers_of(detections)
         return self.__tenant_servers
-
-    def _policy(self, path) -> _decide.Policy:
-        """Each policy file read once per run, not once per host."""
-        if str(path) not in self.__policies:
-            self.__policies[str(path)] = _decide.load_policy(path)
-        return self.__policies[str(path)]

@@ -50,7 +50,11 @@ def _point_latest(folder: Path) -> None:
     tmp = folder.parent / f".{LATEST}-{folder.name}"
     tmp.unlink(missing_ok=True)
     tmp.symlink_to(folder.name)
-    os.replace(tmp, link)
+    try:
+        os.replace(tmp, link)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 class ActionModule(ActionBase):
@@ -60,6 +64,7 @@ class ActionModule(ActionBase):
         self._supports_check_mode = True  # writes the local report under --check too (the module's docs)
         result = super().run(tmp, task_vars)
         _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        formats = list(dict.fromkeys(args["formats"]))  # each file once, in the order given
         reports = Path(args["dir"])
         if not reports.is_absolute():
             raise AnsibleActionFail(f"dir must be an absolute path, got {args['dir']!r}")
@@ -67,13 +72,13 @@ class ActionModule(ActionBase):
         # plain data, in the report's own order, for plain Jinja (the templates are rendered without Ansible's types)
         report = json.loads(json.dumps(args["report"], cls=AnsibleJSONEncoder))
         templates = {fmt: Path(self._find_needle("templates", TEMPLATES[fmt]))
-                     for fmt in args["formats"] if fmt in TEMPLATES}
+                     for fmt in formats if fmt in TEMPLATES}
         try:
             reports.mkdir(mode=0o700, parents=True, exist_ok=True)
             reports.chmod(0o700)  # an existing folder too: reports name servers and service accounts
             folder = Path(tempfile.mkdtemp(prefix=args["prefix"], dir=reports))  # 0700, never an existing one
             written = []
-            for fmt in args["formats"]:
+            for fmt in formats:
                 content = text if fmt == "json" else self._render(templates[fmt], report, args["title"])
                 _write_new(folder / FILES[fmt], content)
                 written.append(str(folder / FILES[fmt]))

@@ -69,7 +69,7 @@ EXAMPLES = r"""
   ansible.builtin.set_fact:
     report: >-
       {{ dict(ansible_play_hosts_all | zip(ansible_play_hosts_all | map('extract', hostvars)
-         | map(attribute='sync_assess_result', default=none)))
+         | map(attribute='sync_assess_result') | map('default', none)))
          | entra.sync_upgrade.fleet_report('2026-11-25T22:15:00Z', '2026-11-25', groups['all'] | length) }}
 
 - name: Print it as a table

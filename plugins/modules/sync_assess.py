@@ -15,7 +15,11 @@ description:
   - O(step=decide) runs once for the run (C(run_once)) and, for every host in O(hosts), applies the decision rules
     of M(entra.sync_upgrade.sync_decide) on the controller to its detection, its parallel target's and the other
     servers' of the run. It gives each host the variable C(sync_assess_result) and adds it to the group
-    O(group_prefix)C(<path>), through the inventory as M(ansible.builtin.add_host) does.
+    O(group_prefix)C(<path>), and a host that could not be assessed also to C(sync_assess_not_assessed), through
+    the inventory as M(ansible.builtin.add_host) does. A host of O(hosts) with no detection by this play (its
+    detection failed and was rescued or ignored, or was skipped) gets no result, and the task warns.
+  - O(step=detect) also checks the options only the decision reads (O(run_date), a custom O(policy_file)), so
+    that a bad one fails that host alone, before it is contacted.
   - O(step=detect) checks all the options, so a bad value fails the first task, before any host is contacted. An
     option not given to the task is the host's role variable C(sync_assess_<option>) (as the role's argument spec
     check reads it), and O(connection) the host's connection variables. Templates in a task's arguments cost every
@@ -54,7 +58,7 @@ options:
       - Omitted, the host's own.
     type: dict
   hosts:
-    description: O(step=decide). The hosts to decide, each detected in this run (C(ansible_play_hosts)).
+    description: O(step=decide). The hosts to decide, each detected by this play (C(ansible_play_batch)).
     type: list
     elements: str
   target_sources:
@@ -89,10 +93,11 @@ sync_assess_result:
       C(sync) facts of M(entra.sync_upgrade.sync_facts).
   returned: O(step=detect)
   type: dict
-sync_assess_results:
+sync_assess_decisions:
   description:
-    - O(step=decide). Host -> its C(sync_assess_result) (roles/sync_assess/README.md), also given to each host as
-      that variable; C(decision) as M(entra.sync_upgrade.sync_decide) returns it.
+    - O(step=decide). Host -> C(status), C(cause) and C(decision) of its C(sync_assess_result)
+      (roles/sync_assess/README.md), which each host gets as that variable, facts included; C(decision) as
+      M(entra.sync_upgrade.sync_decide) returns it. The facts are in each host's O(step=detect) result.
   returned: O(step=decide)
   type: dict
 ansible_facts:

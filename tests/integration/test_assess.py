@@ -91,9 +91,8 @@ def test_every_host_publishes_one_result(assessed):
     _, run, _ = assessed
     published = run.decided()
     assert set(published) == set(EXPECTED)
-    for host, result in published.items():
-        fact = result
-        assert set(fact) == {"status", "cause", "facts", "decision"}, host
+    for host, fact in published.items():
+        assert set(fact) == {"status", "cause", "decision"}, host  # the facts are in the detection's result
         assert fact["status"] == "assessed" and fact["cause"] is None
         assert fact["decision"]["path"] == EXPECTED[host][2]
 
@@ -169,6 +168,7 @@ def test_the_role_groups_each_host_by_its_path_and_publishes_its_result(lab):
     for host, seen in shown.items():  # one group and one result per host, and the facts as sync_facts sets them
         assert seen["groups"] == [f"path_{EXPECTED[host][2]}"], (host, seen["groups"])
         assert seen["result"]["decision"]["path"] == EXPECTED[host][2]
+        assert set(seen["result"]) == {"status", "cause", "facts", "decision"}, host
         assert seen["tool"] == EXPECTED[host][0] == seen["result"]["facts"]["tool"]
         assert sorted(seen["assessed"]) == sorted(hosts)  # a host left out of the run has no result at all
 

@@ -28,6 +28,7 @@ from tests.labfixture import latest_report
 from tests.secrets import inventory_secrets, leaks
 
 LEGACY, CONNECT, HOST, BLOCKED = "dirsync-2008r2", "connect23-2019", "connect24-staging-2022", "connect-2025"
+DETECTION = "Detect the sync tool (one read-only WinRM command) unless the connection is unsafe"
 DECISION = "Decide every host's upgrade path by Microsoft's rules and group it (once for the run)"
 HANDOFF = "Hand the step to the operator: upgrade"
 FAIL_STOPPED = "Fail with the step and cause"
@@ -129,14 +130,16 @@ def test_assess_job_succeeds_with_each_hosts_result_in_the_recap(assess_job):
 
 
 def test_assess_job_events_carry_each_hosts_decision(assess_job):
+    detected = assess_job.host_results("runner_on_ok", DETECTION)  # one event per host, with its facts
     (decided,) = assess_job.host_results("runner_on_ok", DECISION).values()  # one task for the run, every host's
-    assessed = decided["sync_assess_results"]
+    assessed = decided["sync_assess_decisions"]
     # DirSync on 2008 R2 goes to a new server; with that server left out of the job's limit, the decision blocks
     # and says so (an AWX survey's limit must name the target too)
     legacy = assessed[LEGACY]["decision"]
-    assert assessed[LEGACY]["facts"]["tool"] == "dirsync" and legacy["proposed_path"] == "parallel"
+    assert detected[LEGACY]["ansible_facts"]["sync"]["tool"] == "dirsync" and legacy["proposed_path"] == "parallel"
     assert legacy["path"] == "blocked" and [b["rule"] for b in legacy["blockers"]] == ["R-PARALLEL-TARGET-READY"]
-    assert assessed[CONNECT]["facts"]["tool"] == "connect" and assessed[CONNECT]["decision"]["path"] == "in_place"
+    assert detected[CONNECT]["ansible_facts"]["sync"]["tool"] == "connect"
+    assert assessed[CONNECT]["decision"]["path"] == "in_place"
     assert assess_job.of("runner_on_failed") == [] and assess_job.of("runner_on_unreachable") == []
 
 

@@ -165,3 +165,20 @@ def test_the_report_escapes_what_the_server_reported(one_tenant):
     columns = lambda line: len(re.split(r"(?<!\\)\|", line))  # noqa: E731 (cells split by unescaped pipes)
     assert columns(rows[0]) == columns(header)
     assert "`` `code` ``" in rows[0], "backticks are inert"
+
+
+def test_a_bad_decision_option_on_one_host_stops_that_host_alone_before_it_is_contacted(lab, tmp_path):
+    # the decision runs once for the whole run, so its per-host options are checked by each host's detection
+    bad, good = "target-2022-e", "connect23-2019"
+    path = override(lab, tmp_path, {bad: {"sync_assess_run_date": "25/11/2026"}})
+    for host in (bad, good):
+        lab.clear_log(host)
+    run = lab.playbook("playbooks/assess.yml", "-i", str(lab.inventory), "-i", path, "--limit", f"{bad},{good}")
+    failed = run.results(DETECT)[bad]
+    assert failed.get("failed") and "sync_assess_run_date must be a date (YYYY-MM-DD), got '25/11/2026'" in failed["msg"]
+    assert lab.log(bad) == [], "the host was contacted"
+    assert run.failures() == {bad: 1}, run.stats
+    assert set(run.decided()) == {good} and run.decided()[good]["decision"]["path"] == "in_place"
+    (told,) = run.results("Tell the playbook where the report is").values()  # the report covers both hosts
+    report = json.loads((Path(told["ansible_facts"]["sync_report_path"]) / "report.json").read_text())
+    assert {h["host"]: h["status"] for h in report["hosts"]} == {bad: "incomplete", good: "in_place"}
