@@ -7,7 +7,8 @@ same engines as the single-purpose plugins:
 
 - step=detect, on every host: the connection preflight (plugin_utils/_connection.py) and, for a host whose settings
   are safe, the one read-only probe (plugin_utils/_detect.py, as sync_facts). Publishes the role-internal host fact
-  `__sync_assess_detection` (the result without a decision, and the host's own options for the decision).
+  `__sync_assess_detection` (the result without a decision, the play that detected it, and the host's own options
+  for the decision).
 - step=decide, once for the run (run_once): for every host of the run, the decision (plugin_utils/_decide.py, as
   sync_decide) from its detection, its parallel target's and the tenant's other servers'. Publishes each host's
   `sync_assess_result` and adds the host to `<prefix><path>` through the inventory (the add_host mechanism), so a
@@ -97,10 +98,6 @@ DECISION_OPTIONS = ("policy_file", "run_date", "forced_path", "accept_in_place_r
 class ActionModule(ActionBase):
     _requires_connection = True  # step=detect probes the host; step=decide never opens the connection
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.__tenant_servers: list[dict] | None = None
-
     def run(self, tmp=None, task_vars=None):
         self._supports_check_mode = True  # read-only on the server either way
         result = super().run(tmp, task_vars)
@@ -120,7 +117,7 @@ class ActionModule(ActionBase):
                 result["warnings"] = list(found.warnings)
         # like set_fact: a host fact of the play (not a cached ansible_facts entry), read by step=decide
         # stamped with this play, so that a later play's decision never reads an earlier play's detection
-        self.register_host_variables({DETECTION: {**assessment, "play": self._task.get_play()._uuid, "options": {
+        self.register_host_variables({DETECTION: {"result": assessment, "play": self._task.get_play()._uuid, "options": {
             name: args[name] for name in DECISION_OPTIONS}}}, VariableLayer.EPHEMERAL_FACT)
         result.update(changed=False, **{RESULT: assessment})
         return result
@@ -132,7 +129,7 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(f"sync_assess_group_prefix {args['group_prefix']!r} does not make a valid group name")
         if str(args["run_date"] or "").strip():
             try:
-                dt.date.fromisoformat(str(args["run_date"]).strip())
+                _decide.as_date(str(args["run_date"]))
             except ValueError:
                 raise AnsibleActionFail(f"sync_assess_run_date must be a date (YYYY-MM-DD), got {args['run_date']!r}") from None
         if args["policy_file"]:  # the collection's own policy is checked by its tests, not parsed on every host
@@ -166,12 +163,14 @@ class ActionModule(ActionBase):
         for host in args["hosts"]:
             # raw: a fact this action set is data, never a template
             detection = hostvars.raw_get(host).get(DETECTION) if host in hostvars else None
-            if isinstance(detection, dict) and detection.get("play") == play and isinstance(detection.get("options"), dict):
+            if isinstance(detection, dict) and detection.get("play") == play:
                 detections[host] = detection
             else:  # its detection failed (and was rescued or ignored), or was skipped: no result, not a guess
                 undetected.append(host)
         inventory = list((task_vars.get("groups") or {}).get("all") or [])
-        results = {host: self._decide(host, detections, args["target_sources"], inventory) for host in detections}
+        tenant_servers = tenant_servers_of({host: detection["result"] for host, detection in detections.items()})
+        results = {host: self._decide(host, detections, args["target_sources"], tenant_servers, inventory)
+                   for host in detections}
         for host, assessment in results.items():
             prefix = detections[host]["options"]["group_prefix"]
             # EXPERIMENTAL in ansible-core 2.21 (as add_host uses it); tests/integration/test_assess.py checks both
@@ -201,10 +200,10 @@ class ActionModule(ActionBase):
         return {"status": found.status, "cause": found.cause, "facts": found.facts if found.assessed else None,
                 "decision": None}, found
 
-    def _decide(self, host: str, detections: dict, target_sources: dict, inventory: list[str]) -> dict:
-        detection = detections[host]
-        own = {key: value for key, value in detection.items() if key not in ("options", "play")}
-        opts = detection["options"]
+    @staticmethod
+    def _decide(host: str, detections: dict, target_sources: dict, tenant_servers: list[dict],
+                inventory: list[str]) -> dict:
+        own, opts = detections[host]["result"], detections[host]["options"]
         target = str(opts["target"] or "").strip() or None
         target_detection = detections.get(target) if target in inventory else None
         options = {
@@ -212,12 +211,11 @@ class ActionModule(ActionBase):
             "accept_in_place_risk": opts["accept_in_place_risk"], "target_host": target,
             "inventory_hosts": inventory, "source_host": host,
             # the target's own detection from this run (None: left out of the run, or not in the inventory)
-            "target_assessment": {key: value for key, value in target_detection.items() if key not in ("options", "play")}
-            if target_detection else None,
+            "target_assessment": target_detection["result"] if target_detection else None,
             # every other inventory host that names the same target
             "target_claimed_by": [h for h in target_sources.get(target, []) if h != host] if target else [],
             # the other servers of the run (R-TENANT-TWO-ACTIVE)
-            "tenant_servers": [s for s in self._tenant_servers(detections) if s["host"] != host],
+            "tenant_servers": [s for s in tenant_servers if s["host"] != host],
         }
         try:
             decision = _decide.decide(own.get("facts") or {}, policy(opts["policy_file"] or _decide.DEFAULT_POLICY),
@@ -225,8 +223,3 @@ class ActionModule(ActionBase):
         except ValueError as exc:
             raise AnsibleActionFail(f"cannot decide {host}: {exc}") from None
         return {**own, "decision": decision}
-
-    def _tenant_servers(self, detections: dict) -> list[dict]:
-        if self.__tenant_servers is None:
-            self.__tenant_servers = tenant_servers_of(detections)
-        return self.__tenant_servers

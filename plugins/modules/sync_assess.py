@@ -9,8 +9,8 @@ description:
   - The engine of the role C(entra.sync_upgrade.sync_assess), which is how to use it; this page documents its contract.
   - O(step=detect) refuses a host whose connection settings are unsafe before contacting it (C(connection_refused),
     docs/connection-security.md), and otherwise runs the one read-only probe of M(entra.sync_upgrade.sync_facts)
-    (PowerShell 2.0-safe). It sets the role-internal host fact C(__sync_assess_detection) (C(status), C(cause),
-    C(facts), and the host's options for the decision); an assessed host also gets C(ansible_facts.sync), as from
+    (PowerShell 2.0-safe). It sets the role-internal host fact C(__sync_assess_detection) (its result so far, with C(status),
+    C(cause), C(facts); the play that detected it; the host's options for the decision); an assessed host also gets C(ansible_facts.sync), as from
     M(entra.sync_upgrade.sync_facts).
   - O(step=decide) runs once for the run (C(run_once)) and, for every host in O(hosts), applies the decision rules
     of M(entra.sync_upgrade.sync_decide) on the controller to its detection, its parallel target's and the other

@@ -676,16 +676,21 @@ def _checked(facts, policy, options, today) -> tuple[dict, dict, dt.date]:
         if not check(value):
             raise ValueError(f"option {name} must be {want}, not {value!r}")
     options.setdefault("status", "assessed")
+    return dict(facts or {}), options, as_date(today)
+
+
+def as_date(today) -> dt.date:
+    """The day deadlines are judged against, from a date or YYYY-MM-DD text; ValueError otherwise."""
     if isinstance(today, dt.datetime):
-        today = today.date()
-    elif isinstance(today, str):
+        return today.date()
+    if isinstance(today, dt.date):
+        return today
+    if isinstance(today, str):
         try:
-            today = dt.date.fromisoformat(today.strip())
+            return dt.date.fromisoformat(today.strip())
         except ValueError:
-            raise ValueError(f"today must be a date (YYYY-MM-DD), not {today!r}") from None
-    elif not isinstance(today, dt.date):
-        raise ValueError(f"today must be a date (YYYY-MM-DD), not {today!r}")
-    return dict(facts or {}), options, today
+            pass
+    raise ValueError(f"today must be a date (YYYY-MM-DD), not {today!r}")
 
 
 def decide(facts: dict, policy: Policy, options: dict | None, today: dt.date | str) -> dict:
